@@ -1,0 +1,49 @@
+# voc-pipeline: two commands for a new user, `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+# Versions tested together; regenerate with `make lock` after changing dependencies.
+CONSTRAINTS := constraints.txt
+
+.PHONY: help install install-test demo test lint lock clean db-stop
+
+help:
+	@echo "make demo     set up, start the embedded PostgreSQL, run the pipeline on sample data"
+	@echo "make test     install test dependencies and run the whole test suite"
+	@echo "make lint     ruff over the project"
+	@echo "make lock     re-pin constraints.txt from the current virtual environment"
+	@echo "make db-stop  stop the embedded PostgreSQL"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(CONSTRAINTS)
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+demo: install
+	$(BIN)/voc demo
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+
+lock: install-test
+	$(PIP) freeze --exclude-editable | grep -v '^voc-pipeline' > $(CONSTRAINTS)
+
+db-stop: install
+	$(BIN)/voc db stop
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

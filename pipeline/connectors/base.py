@@ -1,0 +1,29 @@
+"""What every connector shares: the record that arrived and the error that quarantines it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+
+class RecordError(ValueError):
+    """A record cannot become feedback items; the message is the quarantine reason."""
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One record as it arrived: ``payload`` is JSON-serialisable, ``location`` is e.g. ``file.csv:12``.
+
+    ``error`` is set when the record could not even be parsed (bad JSON, wrong column count);
+    such a record goes straight to quarantine with that reason.
+    """
+
+    location: str
+    payload: dict | list | str
+    error: str | None = None
+    hash: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        body = json.dumps(self.payload, sort_keys=True, ensure_ascii=False, default=str)
+        object.__setattr__(self, "hash", hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest())

@@ -1,0 +1,1 @@
+"""Alembic environment and versioned, forward-only migrations of the warehouse DDL."""

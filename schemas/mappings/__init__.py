@@ -1,0 +1,1 @@
+"""Bundled column mappings from source exports onto the feedback-item contract."""

@@ -1,0 +1,1 @@
+"""Views analysts and the CX team read (schema ``mart``)."""
