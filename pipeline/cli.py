@@ -80,7 +80,9 @@ def db_stop() -> None:
 def ingest_survey(
     paths: Annotated[list[Path], typer.Argument(help="Survey exports (.csv, .json, .jsonl) or folders of them.")],
     source: Annotated[str, typer.Option(help="Source name recorded with every item.")] = "surveys",
-    mapping: Annotated[Path | None, typer.Option(help="Column-mapping YAML; default fits a typical NPS/CSAT export.")] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="Column-mapping YAML; the default fits a typical NPS/CSAT export.")
+    ] = None,
     database_url: DatabaseOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

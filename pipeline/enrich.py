@@ -20,6 +20,10 @@ LIMIT %s
 FOR UPDATE OF f SKIP LOCKED
 """
 
+# The claim query's snapshot may predate another worker's commit; holding the row lock now, a fresh
+# statement sees that commit, so items tagged meanwhile are dropped from the claim.
+RECHECK_SQL = "SELECT item_id FROM core.enrichment WHERE item_id = ANY(%s::uuid[])"
+
 UPSERT_SQL = """
 INSERT INTO core.enrichment (item_id, sentiment_compound, sentiment_label, topics, journey_stage,
     stage_reason, nlp_version)
@@ -56,6 +60,9 @@ def enrich_pending(engine: Engine, *, batch_size: int = 1_000, limit: int | None
                 if not claimed:
                     raw_conn.commit()
                     break
+                cur.execute(RECHECK_SQL, ([str(item) for item, _ in claimed],))
+                done_meanwhile = {row[0] for row in cur.fetchall()}
+                claimed = [row for row in claimed if row[0] not in done_meanwhile]
                 texts = [text or "" for _, text in claimed]
                 rows = []
                 for (item, _), doc in zip(claimed, nlp.pipe(texts, batch_size=256), strict=True):

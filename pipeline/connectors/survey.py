@@ -62,7 +62,8 @@ def _read_jsonl(path: Path) -> Iterator[SourceRecord]:
             try:
                 payload = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield SourceRecord(location, line.rstrip("\n"), error=f"not valid JSON: {exc.msg} at column {exc.colno}")
+                reason = f"not valid JSON: {exc.msg} at column {exc.colno}"
+                yield SourceRecord(location, line.rstrip("\n"), error=reason)
                 continue
             if not isinstance(payload, dict):
                 yield SourceRecord(location, payload, error="a response must be a JSON object")
