@@ -1,0 +1,3 @@
+from voc.pipeline.cli import main
+
+main()

@@ -1,0 +1,74 @@
+"""``voc demo``, ``voc sample``, ``voc publish`` and ``voc summary``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from voc.pipeline.cli.common import DatabaseOpt, JsonOpt, engine
+from voc.pipeline.cli.ingest import print_reports
+
+sample_app = typer.Typer(help="Generate realistic sample feedback files.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the root ``voc`` app."""
+    app.command()(demo)
+    app.command()(publish)
+    app.command()(summary)
+    app.add_typer(sample_app, name="sample")
+
+
+def publish(database_url: DatabaseOpt = None, as_json: JsonOpt = False) -> None:
+    """Bring the marts up to date and print the rows per layer."""
+    from voc.pipeline.publish import publish as do_publish
+
+    counts = do_publish(engine(database_url))
+    typer.echo(json.dumps(counts, indent=2) if as_json else "\n".join(f"{k:<22} {v:>8,}" for k, v in counts.items()))
+
+
+def summary(database_url: DatabaseOpt = None) -> None:
+    """Print rows per layer, the sentiment mix, recent quarantine reasons and a few story rows."""
+    from voc.pipeline.summary import render
+
+    typer.echo(render(engine(database_url)))
+
+
+@sample_app.command("surveys")
+def sample_surveys(
+    out: Annotated[Path, typer.Option(help="Folder to write the exports into.")] = Path(".voc/sample"),
+    responses: Annotated[int, typer.Option(min=1)] = 600,
+    seed: Annotated[int, typer.Option()] = 7,
+) -> None:
+    """Write sample survey exports (fixed seed) with a few deliberately broken rows."""
+    from voc.pipeline.sample import generate_surveys
+
+    for source, (folder, mapping) in generate_surveys(out, responses=responses, seed=seed).items():
+        typer.echo(f"{source}: {folder}" + (f" (mapping {mapping})" if mapping else ""))
+
+
+def demo(
+    out: Annotated[Path, typer.Option(help="Where the sample exports are written.")] = Path(".voc/sample"),
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Generate the bundled sample, run ingest, enrich and publish, and print a summary."""
+    from voc.pipeline.db import libpq_dsn, resolve_url
+    from voc.pipeline.enrich import enrich_pending
+    from voc.pipeline.ingest import ingest_surveys
+    from voc.pipeline.publish import publish as do_publish
+    from voc.pipeline.sample import generate_surveys
+    from voc.pipeline.summary import render
+
+    eng = engine(database_url)
+    typer.echo("== ingest")
+    for source, (folder, mapping) in generate_surveys(out).items():
+        print_reports(ingest_surveys(eng, [folder], source=source, mapping=mapping))
+    typer.echo("== enrich")
+    typer.echo(str(enrich_pending(eng)))
+    typer.echo("== publish")
+    do_publish(eng)
+    typer.echo(render(eng))
+    typer.echo(f"\nQuery it yourself:  psql \"{libpq_dsn(resolve_url(database_url))}\" "
+               "-c 'select count(*) from mart.customer_story'")
