@@ -10,16 +10,14 @@ from __future__ import annotations
 import itertools
 import os
 import uuid
-from pathlib import Path
 
 import psycopg2
 import pytest
 from sqlalchemy.engine import URL, make_url
 
+from tests.helpers import REPO
 from voc.pipeline.config import normalise_url
 from voc.pipeline.db import get_engine
-
-from tests.helpers import REPO
 
 RUN_ID = uuid.uuid4().hex[:8]
 _counter = itertools.count()

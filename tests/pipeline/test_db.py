@@ -1,7 +1,7 @@
 """Migrations: the three layers exist, the views are applied, and upgrading twice is harmless."""
 
-from voc.pipeline.db.migrate import current_revision, head_revision, upgrade
 from tests.helpers import table_counts
+from voc.pipeline.db.migrate import current_revision, head_revision, upgrade
 
 
 def test_upgrade_creates_the_three_layers(engine):
