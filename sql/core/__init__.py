@@ -1,0 +1,1 @@
+"""Views over core tables that later layers read (schema ``core``)."""
