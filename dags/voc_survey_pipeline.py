@@ -14,7 +14,7 @@ import pendulum
 from _voc_common import survey_drop, warehouse_engine
 from airflow.sdk import Asset, dag, task
 
-CUSTOMER_STORY = Asset(name="voc_customer_story", uri="postgres://warehouse/voc/mart/customer_story")
+CUSTOMER_STORY = Asset(name="voc_customer_story", uri="postgres://warehouse:5432/voc/mart/customer_story")
 
 
 @dag(

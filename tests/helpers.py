@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-# Real, externally labelled feedback beside the project (never copied into the repo).
-SHARED_DATA = REPO.parent / "shared" / "data" / "dev"
+
+
+def _shared_data() -> Path:
+    """Real, externally labelled feedback beside the project (never copied into the repo).
+
+    ``VOC_DEV_DATA`` overrides; else ``../shared/data/dev`` beside the checkout, else the
+    development machine's copy at ``/work/shared/data/dev``.
+    """
+    if os.environ.get("VOC_DEV_DATA"):
+        return Path(os.environ["VOC_DEV_DATA"])
+    beside = REPO.parent / "shared" / "data" / "dev"
+    return beside if beside.exists() else Path("/work/shared/data/dev")
+
+
+SHARED_DATA = _shared_data()
 
 
 def count(engine, table: str) -> int:

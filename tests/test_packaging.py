@@ -11,6 +11,7 @@ import pytest
 
 import voc.pipeline
 from tests.helpers import REPO
+from voc.pipeline.db.migrate import head_revision
 
 CHECK = """
 import voc.pipeline, voc.nlp, voc.schemas, voc.sql
@@ -68,7 +69,7 @@ def test_wheel_install_works_outside_the_source_tree(wheel, tmp_path):
     assert result.returncode == 0, result.stderr
     first, second = result.stdout.splitlines()
     assert first.startswith(purelib) and str(REPO) not in first
-    assert "0001" in second and "mart/customer_story.sql" in second
+    assert second.startswith(head_revision()) and "mart/customer_story.sql" in second
     assert (venv / "bin" / "voc").exists()
     help_text = subprocess.run([str(venv / "bin" / "voc"), "--help"], capture_output=True, text=True, timeout=120)
     assert help_text.returncode == 0 and "customer story" in help_text.stdout

@@ -77,7 +77,7 @@ def test_survey_pipeline_runs_ingest_then_enrich_then_publish(dags):
     assert {task_id: task["upstream"] for task_id, task in tasks.items()} == {
         "ingest": [], "enrich": ["ingest"], "publish": ["enrich"],
     }
-    assert tasks["publish"]["outlets"] == ["postgres://warehouse/voc/mart/customer_story"]
+    assert tasks["publish"]["outlets"] == ["postgres://warehouse:5432/voc/mart/customer_story"]
 
 
 BAD_DAG_FILES = {

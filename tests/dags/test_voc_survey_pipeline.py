@@ -18,7 +18,7 @@ from voc.pipeline.sample import generate_surveys
 pytestmark = [pytest.mark.airflow, needs_airflow]
 
 DAG_ID = "voc_survey_pipeline"
-CUSTOMER_STORY_URI = "postgres://warehouse/voc/mart/customer_story"
+CUSTOMER_STORY_URI = "postgres://warehouse:5432/voc/mart/customer_story"
 
 
 def assert_succeeded(result):

@@ -6,6 +6,8 @@ import sys
 
 import psycopg2
 
+from voc.pipeline.db.migrate import head_revision
+
 VOC = [sys.executable, "-m", "voc.pipeline.cli"]
 
 
@@ -14,7 +16,7 @@ def test_embedded_server_lifecycle(tmp_path):
     env["VOC_HOME"] = str(tmp_path / "home")
     run = lambda *a: subprocess.run([*VOC, *a], env=env, capture_output=True, text=True, timeout=120, check=True)  # noqa: E731
     try:
-        assert "revision 0001" in run("db", "upgrade").stdout
+        assert f"revision {head_revision()}" in run("db", "upgrade").stdout
         dsn = run("db", "url").stdout.strip()
         assert str(tmp_path / "home" / "pgdata") in dsn.replace("%2F", "/")
         with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
