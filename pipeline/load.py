@@ -1,26 +1,34 @@
 """Load records into the warehouse: raw as it arrived, rejects to quarantine, valid items to core.
 
-One input (file) is one transaction: a crash leaves nothing half-loaded, and a re-run stores only
-what is new. Loading the same input twice changes no table.
+One input (a file, an API page, an IMAP batch) is one transaction, together with the source state that
+says it was read: a crash leaves nothing half-loaded and never moves a cursor past unstored rows, and a
+re-run stores only what is new. Loading the same input twice changes no table.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
 from psycopg2.extras import Json, execute_values
 from sqlalchemy import Engine
+
 from voc.nlp.redact import redact
 from voc.pipeline.connectors.base import RecordError, SourceRecord
 from voc.pipeline.identity import customer_key, protect
-from voc.schemas import CONTRACT_VERSION, validate_item
+from voc.schemas import CONTRACT_VERSION, item_id, validate_item
 
 CHUNK = 2_000
+MAX_RECORD_BYTES = 1_000_000  # one record as JSON; larger ones are quarantined, not loaded
+MAX_TEXT_CHARS = 50_000  # one item's text
+CONTEXT_KEYS = ("thread_key", "parent_key", "title", "product", "attachments", "attributes")
+
+StateArg = Mapping[str, object] | Callable[[], Mapping[str, object]] | None
 
 
 @dataclass
@@ -35,11 +43,14 @@ class LoadReport:
     quarantined: int = 0
     items: int = 0
     load_id: int | None = None
+    skipped: bool = False  # the input's fingerprint was already stored: not read again
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     def __str__(self) -> str:
+        if self.skipped:
+            return f"{self.location}: unchanged since the last load, skipped"
         return (f"{self.location}: read {self.read}, loaded {self.loaded}, duplicate {self.duplicate}, "
                 f"quarantined {self.quarantined} ({self.items} items)")
 
@@ -58,10 +69,77 @@ def _chunks(records: Iterable[SourceRecord], size: int) -> Iterator[list[SourceR
         yield chunk
 
 
-def _payload_text(record: SourceRecord) -> str:
+def _payload_json(record: SourceRecord) -> str:
     if isinstance(record.payload, str):
         return record.payload
     return json.dumps(record.payload, ensure_ascii=False, default=str)
+
+
+def _storable(text: str) -> str:
+    """Return ``text`` safe for a PostgreSQL text column: NUL and lone surrogates written as escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
+def _original(record: SourceRecord) -> bytes:
+    if record.original is not None:
+        return record.original
+    return _payload_json(record).encode("utf-8", "surrogateescape" if _has_surrogates(record) else "strict")
+
+
+def _has_surrogates(record: SourceRecord) -> bool:
+    try:
+        _payload_json(record).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _strings(value) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield str(key)
+            yield from _strings(inner)
+    elif isinstance(value, list | tuple):
+        for inner in value:
+            yield from _strings(inner)
+
+
+def check_record(record: SourceRecord, max_bytes: int = MAX_RECORD_BYTES) -> str | None:
+    """Return why PostgreSQL could not store the record as it is (NUL, undecodable text, size), or None."""
+    body = _payload_json(record)
+    if "\x00" in body or any("\x00" in s for s in _strings(record.payload)):
+        return "contains NUL characters (U+0000), which PostgreSQL cannot store in text"
+    try:
+        size = len(body.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        return f"not valid UTF-8: undecodable byte(s) at character {exc.start}"
+    if size > max_bytes:
+        return f"oversize record: {size:,} bytes, the limit is {max_bytes:,}"
+    return None
+
+
+def content_hash(item: dict, key: str | None) -> str | None:
+    """Return the content identity of an item: same channel, customer, second, question and text."""
+    if not item.get("text") or not key:
+        return None
+    when = datetime.fromisoformat(item["occurred_at"]).astimezone(UTC).replace(microsecond=0).isoformat()
+    words = " ".join(item["text"].split()).casefold()
+    body = json.dumps([item["channel"], key, when, item.get("question"), words], ensure_ascii=False)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def read_state(engine: Engine, source: str, prefix: str = "") -> dict[str, object]:
+    """Return the stored state of a source (``raw.source_state``), by state key, optionally by key prefix."""
+    raw_conn = engine.raw_connection()
+    try:
+        with raw_conn.cursor() as cur:
+            cur.execute("SELECT state_key, value FROM raw.source_state WHERE source = %s AND state_key LIKE %s",
+                        (source, prefix.replace("%", r"\%").replace("_", r"\_") + "%"))
+            return dict(cur.fetchall())
+    finally:
+        raw_conn.close()
 
 
 def load_records(
@@ -73,12 +151,16 @@ def load_records(
     content_sha256: str,
     records: Iterable[SourceRecord],
     to_items: Callable[[SourceRecord], list[dict]],
+    state: StateArg = None,
+    max_record_bytes: int = MAX_RECORD_BYTES,
 ) -> LoadReport:
-    """Store one input's records; return its counts.
+    """Store one input's records and the source state that covers them; return its counts.
 
     Writes ``raw.load_batch`` (one row, only if something new was stored), ``raw.record`` (new
-    records), ``raw.quarantine`` (rejected records with reasons) and ``core.feedback_item``
-    (one row per valid item, redacted; a changed item is updated and queued for re-enrichment).
+    records), ``raw.quarantine`` (rejected records with reasons and original bytes), ``core.feedback_item``
+    (one row per valid item, redacted; a changed item is updated and queued for re-enrichment),
+    ``core.item_context``, ``core.repost`` and ``raw.source_state`` (``state``: a mapping, or a callable
+    called once every record was read, e.g. the cursor after the last page).
     """
     report = LoadReport(source=source, location=location)
     raw_conn = engine.raw_connection()
@@ -93,8 +175,9 @@ def load_records(
             )
             load_id = cur.fetchone()[0]
             stored_anything = False
+            ctx = _Chunk(cur, load_id, source, kind, to_items, report, max_record_bytes)
             for chunk in _chunks(records, CHUNK):
-                stored_anything |= _load_chunk(cur, load_id, source, chunk, to_items, report)
+                stored_anything |= ctx.load(chunk)
             if stored_anything:
                 cur.execute(
                     "UPDATE raw.load_batch SET finished_at = clock_timestamp(), read_count = %s, loaded_count = %s,"
@@ -104,6 +187,9 @@ def load_records(
                 report.load_id = load_id
             else:  # nothing new: leave no trace, so loading an input twice changes no table
                 cur.execute("DELETE FROM raw.load_batch WHERE load_id = %s", (load_id,))
+            values = state() if callable(state) else state
+            if values:
+                write_state(cur, source, values)
         raw_conn.commit()
     except BaseException:
         raw_conn.rollback()
@@ -113,86 +199,204 @@ def load_records(
     return report
 
 
-def _load_chunk(cur, load_id, source, chunk, to_items, report) -> bool:
-    """Store one chunk of records; return whether any new row was written."""
-    report.read += len(chunk)
-    good: dict[str, tuple[SourceRecord, list[dict]]] = {}
-    rejects: list[tuple[SourceRecord, str]] = []
-    for record in chunk:
-        if record.error:
-            rejects.append((record, record.error))
-            continue
-        try:
-            items = to_items(record)
-        except RecordError as exc:
-            rejects.append((record, str(exc)))
-            continue
-        reasons = sorted({r for item in items for r in validate_item(item)})
-        if reasons:
-            rejects.append((record, "; ".join(reasons)))
-        elif record.hash in good:
-            report.duplicate += 1  # the same record twice in one input
-        else:
-            good[record.hash] = (record, items)
+def write_state(cur, source: str, values: Mapping[str, object]) -> None:
+    """Upsert state keys of a source inside the caller's transaction; unchanged values are not touched."""
+    execute_values(
+        cur,
+        "INSERT INTO raw.source_state (source, state_key, value) VALUES %s"
+        " ON CONFLICT (source, state_key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"
+        " WHERE raw.source_state.value IS DISTINCT FROM EXCLUDED.value",
+        [(source, key, Json(value)) for key, value in values.items()],
+    )
 
-    wrote = False
-    if rejects:
-        report.quarantined += len(rejects)
-        rows = execute_values(
+
+@dataclass
+class _Chunk:
+    """Loads chunks of one input inside its transaction."""
+
+    cur: object
+    load_id: int
+    source: str
+    kind: str
+    to_items: Callable[[SourceRecord], list[dict]]
+    report: LoadReport
+    max_record_bytes: int
+
+    def _convert(self, record: SourceRecord) -> tuple[list[dict], list[dict]] | str:
+        """Return (items, reposts) of a record, or the reason it is rejected."""
+        if record.error:
+            return record.error
+        problem = check_record(record, self.max_record_bytes)
+        if problem:
+            return problem
+        try:
+            produced = self.to_items(record)
+        except RecordError as exc:
+            return str(exc)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, UnicodeError) as exc:
+            return f"unreadable record ({type(exc).__name__}: {exc})"
+        items = [dict(i) for i in produced if "repost_of" not in i]
+        reposts = [i for i in produced if "repost_of" in i]
+        reasons = set()
+        for item in items:
+            context = item.pop("context", None) or {}
+            unknown = set(context) - set(CONTEXT_KEYS)
+            if unknown:
+                reasons.add(f"context: unknown keys {sorted(unknown)}")
+            item["_context"] = context
+            reasons.update(validate_item({k: v for k, v in item.items() if k != "_context"}))
+            if isinstance(item.get("text"), str) and len(item["text"]) > MAX_TEXT_CHARS:
+                reasons.add(f"oversize text: {len(item['text']):,} characters, the limit is {MAX_TEXT_CHARS:,}")
+        for repost in reposts:
+            missing = [k for k in ("repost_key", "repost_of", "occurred_at") if not repost.get(k)]
+            if missing:
+                reasons.add(f"repost: missing {', '.join(missing)}")
+        if reasons:
+            return "; ".join(sorted(reasons))
+        return items, reposts
+
+    def load(self, chunk: list[SourceRecord]) -> bool:
+        """Store one chunk of records; return whether any new row was written."""
+        cur, report = self.cur, self.report
+        report.read += len(chunk)
+        good: dict[str, tuple[SourceRecord, list[dict], list[dict]]] = {}
+        rejects: list[tuple[SourceRecord, str]] = []
+        for record in chunk:
+            converted = self._convert(record)
+            if isinstance(converted, str):
+                rejects.append((record, converted))
+            elif record.hash in good:
+                report.duplicate += 1  # the same record twice in one input
+            else:
+                good[record.hash] = (record, *converted)
+
+        wrote = False
+        if rejects:
+            report.quarantined += len(rejects)
+            rows = execute_values(
+                cur,
+                "INSERT INTO raw.quarantine (load_id, source, kind, location, reason, record_hash, payload, original)"
+                " VALUES %s ON CONFLICT (source, record_hash, reason) DO NOTHING RETURNING quarantine_id",
+                [(self.load_id, self.source, self.kind, _storable(r.location), _storable(reason), r.hash,
+                  _storable(_payload_json(r)), _original(r)) for r, reason in rejects],
+                fetch=True,
+            )
+            wrote |= bool(rows)
+        good = self._drop_content_duplicates(good)
+        if not good:
+            return wrote
+
+        new = execute_values(
             cur,
-            "INSERT INTO raw.quarantine (load_id, source, location, reason, record_hash, payload) VALUES %s"
-            " ON CONFLICT (source, record_hash, reason) DO NOTHING RETURNING quarantine_id",
-            [(load_id, source, r.location, reason, r.hash, _payload_text(r)) for r, reason in rejects],
+            "INSERT INTO raw.record (load_id, source, location, record_hash, payload) VALUES %s"
+            " ON CONFLICT (source, record_hash) DO NOTHING RETURNING record_hash, record_id",
+            [(self.load_id, self.source, r.location, h, Json(r.payload)) for h, (r, _, _) in good.items()],
             fetch=True,
         )
-        wrote |= bool(rows)
-    if not good:
-        return wrote
+        report.loaded += len(new)
+        report.duplicate += len(good) - len(new)
+        if not new:
+            return wrote
+        self._store_items(new, good)
+        return True
 
-    new = execute_values(
-        cur,
-        "INSERT INTO raw.record (load_id, source, location, record_hash, payload) VALUES %s"
-        " ON CONFLICT (source, record_hash) DO NOTHING RETURNING record_hash, record_id",
-        [(load_id, source, r.location, h, Json(r.payload)) for h, (r, _) in good.items()],
-        fetch=True,
-    )
-    report.loaded += len(new)
-    report.duplicate += len(good) - len(new)
-    if not new:
-        return wrote
+    def _drop_content_duplicates(self, good: dict) -> dict:
+        """Drop items already stored under another id with the same content; a record left with none is a duplicate."""
+        keys = {}
+        for _record, items, _reposts in good.values():
+            for item in items:
+                ids = protect(item["customer_ids"])
+                item["_ids"], item["_key"] = ids, customer_key(ids)
+                item["_content"] = content_hash(item, item["_key"])
+                if item["_content"]:
+                    keys.setdefault(item["_content"], item["item_id"])  # first in the input wins
+        if not keys:
+            return good
+        self.cur.execute("SELECT content_hash, item_id::text FROM core.feedback_item WHERE content_hash = ANY(%s)",
+                         (list(keys),))
+        holder = {**keys, **dict(self.cur.fetchall())}
+        kept = {}
+        for record_hash, (record, items, reposts) in good.items():
+            mine = [i for i in items if not i["_content"] or holder[i["_content"]] == i["item_id"]]
+            if items and not mine and not reposts:
+                self.report.duplicate += 1
+                continue
+            kept[record_hash] = (record, mine, reposts)
+        return kept
 
-    item_rows = {}  # by item id: one statement may not update a row twice, the later record wins
-    for record_hash, record_id in new:
-        for item in good[record_hash][1]:
-            ids = protect(item["customer_ids"])
-            item_rows[item["item_id"]] = (
-                item["item_id"], item["source"], item["source_item_key"], item["channel"], item["aided"],
-                item["occurred_at"], customer_key(ids), Json(ids), item.get("survey_id"),
-                item.get("survey_type"), item.get("question"), redact(item.get("text")), item.get("nps"),
-                item.get("csat"), item.get("ces"), item.get("rating"), item.get("language"),
-                CONTRACT_VERSION, record_id, load_id,
+    def _store_items(self, new: list[tuple[str, int]], good: dict) -> None:
+        cur, report = self.cur, self.report
+        item_rows, contexts, reposts = {}, {}, {}
+        for record_hash, record_id in new:
+            _, items, record_reposts = good[record_hash]
+            for item in items:  # by item id: one statement may not update a row twice, the later record wins
+                ids = item["_ids"]
+                item_rows[item["item_id"]] = (
+                    item["item_id"], item["source"], item["source_item_key"], item["channel"], item["aided"],
+                    item["occurred_at"], item["_key"], Json(ids), item.get("survey_id"),
+                    item.get("survey_type"), item.get("question"), redact(item.get("text")), item.get("nps"),
+                    item.get("csat"), item.get("ces"), item.get("rating"), item.get("language"),
+                    CONTRACT_VERSION, record_id, self.load_id, item["_content"],
+                )
+                if item["_context"]:
+                    contexts[item["item_id"]] = _context_row(item["item_id"], item["_context"])
+            for repost in record_reposts:
+                ids = protect(repost.get("customer_ids") or {})
+                reposts[repost["repost_key"]] = (
+                    self.source, repost["repost_key"], repost["repost_of"], item_id(self.source, repost["repost_of"]),
+                    repost["occurred_at"], customer_key(ids), record_id, self.load_id,
+                )
+        if item_rows:
+            changed = execute_values(
+                cur,
+                """
+                INSERT INTO core.feedback_item (item_id, source, source_item_key, channel, is_aided, occurred_at,
+                    customer_key, customer_ids, survey_id, survey_type, question, text, nps, csat, ces, rating,
+                    language, contract_version, record_id, load_id, content_hash)
+                VALUES %s
+                ON CONFLICT (item_id) DO UPDATE SET
+                    occurred_at = EXCLUDED.occurred_at, customer_key = EXCLUDED.customer_key,
+                    customer_ids = EXCLUDED.customer_ids, survey_id = EXCLUDED.survey_id,
+                    survey_type = EXCLUDED.survey_type, text = EXCLUDED.text, nps = EXCLUDED.nps,
+                    csat = EXCLUDED.csat, ces = EXCLUDED.ces, rating = EXCLUDED.rating,
+                    language = EXCLUDED.language, contract_version = EXCLUDED.contract_version,
+                    record_id = EXCLUDED.record_id, load_id = EXCLUDED.load_id, loaded_at = now(),
+                    content_hash = EXCLUDED.content_hash
+                WHERE (core.feedback_item.occurred_at, core.feedback_item.customer_ids, core.feedback_item.text,
+                       core.feedback_item.nps, core.feedback_item.csat, core.feedback_item.ces,
+                       core.feedback_item.rating, core.feedback_item.language, core.feedback_item.survey_id,
+                       core.feedback_item.survey_type)
+                      IS DISTINCT FROM (EXCLUDED.occurred_at, EXCLUDED.customer_ids, EXCLUDED.text, EXCLUDED.nps,
+                       EXCLUDED.csat, EXCLUDED.ces, EXCLUDED.rating, EXCLUDED.language, EXCLUDED.survey_id,
+                       EXCLUDED.survey_type)
+                RETURNING item_id, (xmax = 0) AS inserted
+                """,
+                list(item_rows.values()),
+                fetch=True,
             )
-    changed = execute_values(
-        cur,
-        """
-        INSERT INTO core.feedback_item (item_id, source, source_item_key, channel, is_aided, occurred_at,
-            customer_key, customer_ids, survey_id, survey_type, question, text, nps, csat, ces, rating,
-            language, contract_version, record_id, load_id)
-        VALUES %s
-        ON CONFLICT (item_id) DO UPDATE SET
-            occurred_at = EXCLUDED.occurred_at, customer_key = EXCLUDED.customer_key,
-            customer_ids = EXCLUDED.customer_ids, survey_id = EXCLUDED.survey_id,
-            survey_type = EXCLUDED.survey_type, text = EXCLUDED.text, nps = EXCLUDED.nps,
-            csat = EXCLUDED.csat, ces = EXCLUDED.ces, rating = EXCLUDED.rating,
-            language = EXCLUDED.language, contract_version = EXCLUDED.contract_version,
-            record_id = EXCLUDED.record_id, load_id = EXCLUDED.load_id, loaded_at = now()
-        RETURNING item_id, (xmax = 0) AS inserted
-        """,
-        list(item_rows.values()),
-        fetch=True,
-    )
-    report.items += len(changed)
-    updated = [row[0] for row in changed if not row[1]]
-    if updated:  # a corrected record: its old tags no longer describe it
-        cur.execute("DELETE FROM core.enrichment WHERE item_id = ANY(%s::uuid[])", ([str(u) for u in updated],))
-    return True
+            report.items += len(changed)
+            updated = [row[0] for row in changed if not row[1]]
+            if updated:  # a corrected record: its old tags no longer describe it
+                cur.execute("DELETE FROM core.enrichment WHERE item_id = ANY(%s::uuid[])",
+                            ([str(u) for u in updated],))
+        if contexts:
+            execute_values(
+                cur,
+                "INSERT INTO core.item_context (item_id, thread_key, parent_key, title, product, attachments,"
+                " attributes) VALUES %s ON CONFLICT (item_id) DO UPDATE SET thread_key = EXCLUDED.thread_key,"
+                " parent_key = EXCLUDED.parent_key, title = EXCLUDED.title, product = EXCLUDED.product,"
+                " attachments = EXCLUDED.attachments, attributes = EXCLUDED.attributes",
+                list(contexts.values()),
+            )
+        if reposts:
+            execute_values(
+                cur,
+                "INSERT INTO core.repost (source, repost_key, original_key, original_item_id, reposted_at,"
+                " customer_key, record_id, load_id) VALUES %s ON CONFLICT (source, repost_key) DO NOTHING",
+                list(reposts.values()),
+            )
+
+
+def _context_row(item: str, context: dict) -> tuple:
+    return (item, context.get("thread_key"), context.get("parent_key"), redact(context.get("title")),
+            context.get("product"), Json(context.get("attachments") or []), Json(context.get("attributes") or {}))

@@ -16,12 +16,14 @@ class SourceRecord:
     """One record as it arrived: ``payload`` is JSON-serialisable, ``location`` is e.g. ``file.csv:12``.
 
     ``error`` is set when the record could not even be parsed (bad JSON, wrong column count);
-    such a record goes straight to quarantine with that reason.
+    such a record goes straight to quarantine with that reason. ``original`` holds the bytes as they
+    arrived when the connector has them (undecodable text, NUL characters), kept with a quarantined record.
     """
 
     location: str
     payload: dict | list | str
     error: str | None = None
+    original: bytes | None = field(default=None, compare=False, repr=False)
     hash: str = field(init=False)
 
     def __post_init__(self) -> None:
