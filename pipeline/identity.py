@@ -8,7 +8,8 @@ from __future__ import annotations
 import hashlib
 
 HASHED_KINDS = ("email", "phone")  # contact details never leave ``raw`` in clear
-KEY_PRECEDENCE = ("customer_id", "account_id", "email", "phone", "handle", "external_id")
+IDENTIFIER_KINDS = ("customer_id", "account_id", "email", "phone", "handle", "external_id")
+KEY_PRECEDENCE = IDENTIFIER_KINDS  # strongest first
 
 
 def normalise(kind: str, value: str) -> str:
