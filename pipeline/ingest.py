@@ -7,6 +7,7 @@ from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine
+
 from voc.pipeline.connectors import survey
 from voc.pipeline.connectors.mapping import SurveyMapping, load_survey_mapping
 from voc.pipeline.load import LoadReport, file_sha256, load_records

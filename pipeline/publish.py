@@ -1,9 +1,10 @@
-"""Publish: bring the mart views up to date and report what each layer holds."""
+"""Publish: resolve customers across channels so the marts tell one story, and report what each layer holds."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, text
-from voc.pipeline.db.migrate import view_files
+
+from voc.pipeline.customers import resolve_customers
 
 LAYER_TABLES = (
     "raw.load_batch",
@@ -11,15 +12,18 @@ LAYER_TABLES = (
     "raw.quarantine",
     "core.feedback_item",
     "core.enrichment",
+    "core.customer_identifier",
     "mart.customer_story",
+    "mart.complaint_trend_daily",
 )
 
 
 def publish(engine: Engine) -> dict[str, int]:
-    """Re-create the views from ``sql/`` (idempotent) and return the row count of every table and view."""
-    with engine.begin() as conn:
-        for _name, sql in view_files():
-            conn.exec_driver_sql(sql)
+    """Resolve customer identities (re-keying items in core) and return the row count of every layer table.
+
+    The mart views read core directly, so they are current as soon as this returns.
+    """
+    resolve_customers(engine)
     return layer_counts(engine)
 
 

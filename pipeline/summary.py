@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Engine, text
+
 from voc.pipeline.publish import layer_counts
 
 

@@ -1,9 +1,12 @@
-"""``voc db``: migrations, the connection URL, the embedded server."""
+"""``voc db``: migrations, the connection URL, the embedded server, analyst logins."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
-from voc.pipeline.cli.common import DatabaseOpt, engine
+
+from voc.pipeline.cli.common import DatabaseOpt, engine, fail
 
 app = typer.Typer(help="The warehouse: migrations, connection URL, embedded server.", no_args_is_help=True)
 
@@ -31,3 +34,26 @@ def db_stop() -> None:
     from voc.pipeline.db import embedded
 
     typer.echo("embedded PostgreSQL stopped" if embedded.stop() else "embedded PostgreSQL was not running")
+
+
+@app.command("grant-analyst")
+def db_grant_analyst(
+    name: Annotated[str, typer.Argument(help="Login name to create or update.")],
+    password_env: Annotated[str | None, typer.Option(
+        help="Environment variable holding the password (kept out of shell history); else one is generated.")] = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Create a login that can read the marts and nothing with raw personal data, and write nothing."""
+    import os
+
+    from voc.pipeline.db.roles import grant_analyst
+
+    password = None
+    if password_env:
+        password = os.environ.get(password_env)
+        if not password:
+            fail(f"environment variable {password_env} is not set")
+    generated = grant_analyst(engine(database_url), name, password)
+    typer.echo(f"login {name} can read schema mart (role voc_analyst)")
+    if not password:
+        typer.echo(f"generated password (shown once, store it now): {generated}")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from voc.pipeline.cli.common import DatabaseOpt, JsonOpt, engine
 from voc.pipeline.cli.ingest import print_reports
 

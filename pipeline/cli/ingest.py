@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from voc.pipeline.cli.common import DatabaseOpt, JsonOpt, engine, fail
 
 app = typer.Typer(help="Load feedback files into raw and core.", no_args_is_help=True)

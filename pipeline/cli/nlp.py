@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+
 from voc.pipeline.cli.common import DatabaseOpt, engine
 
 

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL, make_url
+
 from voc.pipeline.config import database_url_from_env, normalise_url
 
 

@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 
 from sqlalchemy.engine import URL
+
 from voc.pipeline.config import voc_home
 
 DATABASE = "voc"

@@ -5,7 +5,6 @@ Safe to run twice and from several processes at once (a PostgreSQL advisory lock
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from alembic import command
@@ -14,8 +13,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
+from voc.pipeline.db.roles import analyst_role_exists, grant_mart_reads
+from voc.pipeline.db.views import apply_views
+
 _LOCK_KEY = 0x564F43  # "VOC": one advisory lock key for schema changes
-VIEW_LAYERS = ("core", "mart")  # applied in this order; a layer's views may read the ones before it
 
 
 def _alembic_config() -> Config:
@@ -35,20 +36,6 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def view_files() -> list[tuple[str, str]]:
-    """Return (name, SQL) of every view file under ``sql/``, in layer then file-name order."""
-    root = resources.files("voc.sql")
-    out = []
-    for layer in VIEW_LAYERS:
-        folder = root / layer
-        if not folder.is_dir():
-            continue
-        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-            if entry.name.endswith(".sql"):
-                out.append((f"{layer}/{entry.name}", entry.read_text(encoding="utf-8")))
-    return out
-
-
 def upgrade(engine: Engine) -> str:
     """Apply pending migrations and (re)create the views; return the revision reached."""
     with engine.begin() as conn:
@@ -56,6 +43,7 @@ def upgrade(engine: Engine) -> str:
         cfg = _alembic_config()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
-        for _name, sql in view_files():
-            conn.exec_driver_sql(sql)
+        apply_views(conn)
+        if analyst_role_exists(conn):  # views re-created above must stay readable for analysts
+            grant_mart_reads(conn)
         return MigrationContext.configure(conn).get_current_revision()
