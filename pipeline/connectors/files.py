@@ -1,0 +1,175 @@
+"""Reading export files record by record, keeping each record's original bytes and ``file:line`` location.
+
+Text is decoded as strict UTF-8 per record: a row or line with undecodable bytes becomes an error record
+(quarantined with its bytes) while the rest of the file still loads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from voc.pipeline.connectors.base import SourceRecord
+
+BOM = b"\xef\xbb\xbf"
+
+
+def _undecodable(text: str) -> int | None:
+    """Return the index of the first byte that was not valid UTF-8 (decoded with surrogateescape), or None."""
+    for index, char in enumerate(text):
+        if "\udc80" <= char <= "\udcff":
+            return index
+    return None
+
+
+def _printable(text: str) -> str:
+    """Return surrogate-escaped text with the undecodable bytes written as ``\\xNN``."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def undecodable_reason(text: str, where: str = "") -> str | None:
+    """Return a quarantine reason when ``text`` holds undecodable bytes, else None."""
+    index = _undecodable(text)
+    if index is None:
+        return None
+    byte = ord(text[index]) - 0xDC00
+    return f"not valid UTF-8: byte 0x{byte:02x} at character {index}{where}"
+
+
+def read_csv(path: Path, *, delimiter: str = ",") -> Iterator[SourceRecord]:
+    """Yield one record per CSV row (header = column names), located at the row's first line."""
+    data = path.read_bytes()
+    text = data[len(BOM):].decode("utf-8", "surrogateescape") if data.startswith(BOM) else \
+        data.decode("utf-8", "surrogateescape")
+    consumed: list[str] = []
+
+    def lines():
+        for line in io.StringIO(text, newline=""):
+            consumed.append(line)
+            yield line
+
+    reader = csv.reader(lines(), delimiter=delimiter)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        yield SourceRecord(f"{path.name}:1", _printable("".join(consumed)), error=f"unreadable CSV header: {exc}",
+                           original="".join(consumed).encode("utf-8", "surrogateescape"))
+        return
+    if header is None:
+        return
+    header = [h.strip() for h in header]
+    if reason := undecodable_reason("".join(header), " in the header"):
+        yield SourceRecord(f"{path.name}:1", _printable(",".join(header)), error=reason,
+                           original="".join(consumed).encode("utf-8", "surrogateescape"))
+        return
+    start = reader.line_num + 1
+    while True:
+        consumed.clear()
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raw = "".join(consumed)
+            yield SourceRecord(f"{path.name}:{start}", _printable(raw), error=f"unreadable CSV row: {exc}",
+                               original=raw.encode("utf-8", "surrogateescape"))
+            start = reader.line_num + 1
+            continue
+        location = f"{path.name}:{start}"
+        start = reader.line_num + 1
+        raw = "".join(consumed)
+        original = raw.encode("utf-8", "surrogateescape")
+        if not any(cell.strip() for cell in row):
+            continue  # blank line
+        bad = next(((column, cell) for column, cell in zip(header, row, strict=False) if _undecodable(cell)
+                    is not None), None)
+        if bad is not None:
+            payload = {column: _printable(cell) for column, cell in zip(header, row, strict=False)}
+            yield SourceRecord(location, payload, error=undecodable_reason(bad[1], f" in column {bad[0]!r}"),
+                               original=original)
+            continue
+        if len(row) != len(header):
+            yield SourceRecord(location, {"row": row}, error=f"row has {len(row)} fields, the header has {len(header)}",
+                               original=original)
+            continue
+        yield SourceRecord(location, dict(zip(header, row, strict=True)), original=original)
+
+
+@dataclass(frozen=True)
+class JsonLine:
+    """One line of a JSON Lines file: its value, or the error record that quarantines it."""
+
+    number: int
+    value: object
+    original: bytes
+    error: SourceRecord | None = None
+
+
+def parse_json(text: str) -> object:
+    """``json.loads`` that reports too-deep nesting as a ValueError like any other malformed JSON."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
+def read_json_lines(path: Path) -> Iterator[JsonLine]:
+    """Yield every non-blank line of a JSON Lines file, parsed, or with an error record for a bad line."""
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            body = raw[len(BOM):] if number == 1 and raw.startswith(BOM) else raw
+            if not body.strip():
+                continue
+            location = f"{path.name}:{number}"
+            text = body.decode("utf-8", "surrogateescape").rstrip("\r\n")
+            if reason := undecodable_reason(text):
+                yield JsonLine(number, None, raw, SourceRecord(location, _printable(text), error=reason, original=raw))
+                continue
+            try:
+                value = parse_json(text)
+            except json.JSONDecodeError as exc:
+                error = f"not valid JSON: {exc.msg} at column {exc.colno}"
+                yield JsonLine(number, None, raw, SourceRecord(location, text, error=error, original=raw))
+                continue
+            except ValueError as exc:
+                yield JsonLine(number, None, raw, SourceRecord(location, text[:10_000], error=str(exc), original=raw))
+                continue
+            yield JsonLine(number, value, raw)
+
+
+def read_json_list(path: Path, what: str) -> Iterator[SourceRecord]:
+    """Yield the objects of a JSON file holding a list, or an object with exactly one list-valued key."""
+    data = path.read_bytes()
+    text = data[len(BOM):].decode("utf-8", "surrogateescape") if data.startswith(BOM) else \
+        data.decode("utf-8", "surrogateescape")
+    if reason := undecodable_reason(text):
+        yield SourceRecord(f"{path.name}:1", _printable(text[:10_000]), error=reason, original=data)
+        return
+    try:
+        doc = parse_json(text)
+    except json.JSONDecodeError as exc:
+        yield SourceRecord(f"{path.name}:{exc.lineno}", text[:10_000], error=f"not valid JSON: {exc.msg}",
+                           original=data)
+        return
+    except ValueError as exc:
+        yield SourceRecord(f"{path.name}:1", text[:10_000], error=str(exc), original=data)
+        return
+    if isinstance(doc, dict):
+        lists = [v for v in doc.values() if isinstance(v, list)]
+        if len(lists) != 1:
+            yield SourceRecord(f"{path.name}:1", doc, error=f"expected a list of {what}s or an object holding one")
+            return
+        doc = lists[0]
+    if not isinstance(doc, list):
+        yield SourceRecord(f"{path.name}:1", doc, error=f"expected a list of {what}s")
+        return
+    for index, payload in enumerate(doc):
+        location = f"{path.name}:[{index}]"
+        if isinstance(payload, dict):
+            yield SourceRecord(location, payload)
+        else:
+            yield SourceRecord(location, payload, error=f"a {what} must be a JSON object")
