@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 from voc.pipeline import __version__
-from voc.pipeline.cli import db, demo, ingest, nlp
+from voc.pipeline.cli import db, demo, extract, ingest, nlp
 
 app = typer.Typer(help="voc-pipeline: every listening pipe in one customer story.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -18,6 +18,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(ingest.app, name="ingest")
 nlp.register(app)
 demo.register(app)
+extract.register(app)
 
 
 @app.callback()
