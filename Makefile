@@ -6,11 +6,12 @@ PIP    := $(BIN)/python -m pip
 # Versions tested together; regenerate with `make lock` after changing dependencies.
 CONSTRAINTS := constraints.txt
 
-.PHONY: help install install-test demo test lint lock clean db-stop
+.PHONY: help install install-test system-deps demo test lint lock clean db-stop
 
 help:
 	@echo "make demo     set up, start the embedded PostgreSQL, run the pipeline on sample data"
 	@echo "make test     install test dependencies and run the whole test suite"
+	@echo "make system-deps  install the system packages the tests use (Debian/Ubuntu, as root)"
 	@echo "make lint     ruff over the project"
 	@echo "make lock     re-pin constraints.txt from the current virtual environment"
 	@echo "make db-stop  stop the embedded PostgreSQL"
@@ -30,10 +31,14 @@ $(VENV)/.installed-test: $(VENV)/.installed
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# System packages the tests drive for real (Debian names; idempotent). chromium renders the CX report.
+system-deps:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
 demo: install
 	$(BIN)/voc demo
 
-test: install-test
+test: install-test system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test
