@@ -1,4 +1,8 @@
-"""``voc ingest``: load feedback files into raw and core, with counts per file."""
+"""``voc ingest``: load feedback files or configured sources into raw and core, with counts per input.
+
+``voc ingest KIND PATH...`` loads files ad hoc (KIND: survey, social, email, ticket, review);
+``voc ingest --config sources.yaml [--source NAME]`` runs the configured sources incrementally.
+"""
 
 from __future__ import annotations
 
@@ -10,28 +14,138 @@ import typer
 
 from voc.pipeline.cli.common import DatabaseOpt, JsonOpt, engine, fail
 
-app = typer.Typer(help="Load feedback files into raw and core.", no_args_is_help=True)
+app = typer.Typer(help="Load feedback files or configured sources into raw and core.", no_args_is_help=True)
+
+PathsArg = Annotated[list[Path], typer.Argument(help="Export files or folders of them.")]
+MappingOpt = Annotated[Path | None, typer.Option(help="Column-mapping YAML; the default fits a typical export.")]
+
+
+@app.callback(invoke_without_command=True)
+def ingest_configured(
+    ctx: typer.Context,
+    config: Annotated[Path | None, typer.Option("--config", help="sources.yaml: run its sources.")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="Run only this source (repeatable).")] = None,
+    reread: Annotated[bool, typer.Option(help="Read files again even when their fingerprint is stored.")] = False,
+    database_url: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the sources of a sources.yaml file; exit 1 if any source failed (the others still run)."""
+    if ctx.invoked_subcommand is not None:
+        if config is not None:
+            fail("--config runs configured sources; do not combine it with a KIND command")
+        return
+    if config is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(2)
+    from voc.pipeline.connectors.columns import MappingError
+    from voc.pipeline.ingest import run_source
+    from voc.pipeline.sources import SourcesError, load_sources
+
+    try:
+        configs = load_sources(config)
+    except SourcesError as exc:
+        fail(str(exc))
+    names = {c.name for c in configs}
+    unknown = sorted(set(source or ()) - names)
+    if unknown:
+        fail(f"{config}: no source named {unknown[0]!r} (sources: {', '.join(sorted(names))})")
+    selected = [c for c in configs if c.name in source] if source else [c for c in configs if c.enabled]
+    eng = engine(database_url)
+    results, failed = [], []
+    for cfg in selected:
+        try:
+            reports = run_source(eng, cfg, skip_unchanged=not reread)
+        except (SourcesError, MappingError, FileNotFoundError, ValueError) as exc:
+            failed.append((cfg.name, str(exc), 2))
+            reports = []
+        except RuntimeError as exc:  # TicketApiError, ImapError: the source could not be read
+            failed.append((cfg.name, str(exc), 1))
+            reports = []
+        results.append((cfg.name, reports))
+        if not as_json:
+            typer.echo(f"== {cfg.name} ({cfg.kind})")
+            print_reports(reports)
+    if as_json:
+        typer.echo(json.dumps({"sources": {name: [r.as_dict() for r in reports] for name, reports in results},
+                               "errors": {name: message for name, message, _ in failed}}, indent=2))
+    for name, message, _ in failed:
+        typer.echo(f"error: source {name}: {message}", err=True)
+    if failed:
+        raise typer.Exit(max(code for _, _, code in failed))
+
+
+def _run(kind: str, paths, source, mapping, database_url, as_json) -> None:
+    from voc.pipeline.connectors.mapping import MappingError
+    from voc.pipeline.ingest import ingest_files
+
+    try:
+        reports = ingest_files(engine(database_url), kind, paths, source=source, mapping=mapping)
+    except (MappingError, FileNotFoundError, ValueError) as exc:
+        fail(str(exc))
+    print_reports(reports, as_json)
 
 
 @app.command("survey")
 def ingest_survey(
     paths: Annotated[list[Path], typer.Argument(help="Survey exports (.csv, .json, .jsonl) or folders of them.")],
     source: Annotated[str, typer.Option(help="Source name recorded with every item.")] = "surveys",
-    mapping: Annotated[
-        Path | None, typer.Option(help="Column-mapping YAML; the default fits a typical NPS/CSAT export.")
-    ] = None,
+    mapping: MappingOpt = None,
     database_url: DatabaseOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Load survey exports: valid rows to core, rejected rows to quarantine, with counts per file."""
-    from voc.pipeline.connectors.mapping import MappingError
-    from voc.pipeline.ingest import ingest_surveys
+    _run("survey", paths, source, mapping, database_url, as_json)
 
-    try:
-        reports = ingest_surveys(engine(database_url), paths, source=source, mapping=mapping)
-    except (MappingError, FileNotFoundError, ValueError) as exc:
-        fail(str(exc))
-    print_reports(reports, as_json)
+
+@app.command("social")
+def ingest_social(
+    paths: PathsArg,
+    source: Annotated[str, typer.Option(help="Source name recorded with every item.")] = "social",
+    mapping: MappingOpt = None,
+    database_url: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load social posts: X API v2 search responses (.jsonl) or a CSV with a column mapping."""
+    _run("social", paths, source, mapping, database_url, as_json)
+
+
+@app.command("email")
+def ingest_email(
+    paths: PathsArg,
+    source: Annotated[str, typer.Option(help="Source name recorded with every item.")] = "email",
+    ignore_sender: Annotated[list[str] | None, typer.Option(
+        help="Address or @domain whose mail is not feedback (the company's own replies); repeatable.")] = None,
+    database_url: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load e-mail: .eml files and mbox archives (IMAP mailboxes are configured in sources.yaml)."""
+    from voc.pipeline.ingest import email_options
+
+    _run("email", paths, source, email_options({"ignore_senders": ignore_sender}), database_url, as_json)
+
+
+@app.command("ticket")
+def ingest_ticket(
+    paths: PathsArg,
+    source: Annotated[str, typer.Option(help="Source name recorded with every item.")] = "tickets",
+    mapping: MappingOpt = None,
+    database_url: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load a ticket CSV export (the ticket API is configured in sources.yaml)."""
+    _run("ticket", paths, source, mapping, database_url, as_json)
+
+
+@app.command("review")
+def ingest_review(
+    paths: PathsArg,
+    source: Annotated[str, typer.Option(help="Source name recorded with every item.")] = "reviews",
+    mapping: MappingOpt = None,
+    database_url: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load app-store or product reviews (.csv, .json, .jsonl)."""
+    _run("review", paths, source, mapping, database_url, as_json)
 
 
 def print_reports(reports, as_json: bool = False) -> None:
