@@ -57,3 +57,21 @@ def db_grant_analyst(
     typer.echo(f"login {name} can read schema mart (role voc_analyst)")
     if not password:
         typer.echo(f"generated password (shown once, store it now): {generated}")
+
+
+@app.command("dictionary")
+def db_dictionary(
+    out: Annotated[str | None, typer.Option(help="Write to this file instead of standard output.")] = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Print the analysts' data dictionary (every mart table and column, from COMMENT ON)."""
+    from pathlib import Path
+
+    from voc.pipeline.db.dictionary import render
+
+    text = render(engine(database_url))
+    if out:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+        typer.echo(f"wrote {out}")
+    else:
+        typer.echo(text)
