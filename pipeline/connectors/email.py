@@ -153,6 +153,11 @@ def html_to_text(html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+SIGN_OFF = re.compile(r"^(cheers|thanks|thank you|many thanks|best|regards|kind regards|best regards|warm regards|"
+                      r"sincerely|yours|mit freundlichen|gr(ü|ue)(ss|ß)e|cordialement|saludos|groeten)\b[ ,.!]*(\n|$)",
+                      re.I)
+
+
 def own_words(text: str, languages: tuple[str, ...] = EmailOptions.languages) -> str:
     """Return the newest reply of a message body without quoted replies, headers of quotes or the signature."""
     from mailparser_reply import EmailReplyParser
@@ -165,9 +170,18 @@ def own_words(text: str, languages: tuple[str, ...] = EmailOptions.languages) ->
         log.warning("reply parser failed; keeping the body without quoted lines", exc_info=True)
         replies = []
     if replies:
-        text = replies[0].body
+        newest = replies[0]
+        text = newest.content if newest.headers is None else newest.content.replace(newest.headers, "", 1)
+        signature = (newest.signatures or "").strip()
+        # The parser's signature pattern also matches a sentence that starts "Thanks, ..."; drop only a
+        # short block of short lines, which is what signatures look like.
+        if signature and signature.count("\n") < 6 and all(len(line) <= 60 for line in signature.splitlines()):
+            text = text[:text.rfind(signature)] if signature in text else text
     lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
-    return "\n".join(lines).strip()
+    paragraphs = re.split(r"\n\s*\n", "\n".join(lines).strip())
+    if len(paragraphs) > 1 and SIGN_OFF.match(paragraphs[-1]) and paragraphs[-1].count("\n") < 4:
+        paragraphs.pop()  # a sign-off block the parser did not recognise: "Cheers\nBob"
+    return "\n\n".join(paragraphs).strip()
 
 
 def _ignored(address: str | None, ignore: tuple[str, ...]) -> bool:
