@@ -21,7 +21,14 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
 
 from voc.pipeline.connectors.base import RecordError, SourceRecord
 from voc.pipeline.connectors.columns import ColumnMapping, language, parse_when
@@ -113,7 +120,8 @@ class TicketApi:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, _Retryable) and exc.retry_after is not None:
             return min(exc.retry_after, self.settings.max_retry_after)
-        return wait_exponential_jitter(initial=self.settings.backoff, max=self.settings.max_backoff)(state)
+        backoff = wait_exponential(multiplier=self.settings.backoff, max=self.settings.max_backoff)
+        return backoff(state) + wait_random(0, self.settings.backoff)(state)  # jitter spreads retrying clients
 
     def _log_retry(self, state: RetryCallState) -> None:
         self.retries += 1
