@@ -114,3 +114,12 @@ def test_same_words_same_author_same_second_are_stored_once(engine, tmp_path, it
     [report] = ingest_files(engine, "social", [second], source="x_export")
     assert (report.read, report.loaded, report.duplicate) == (1, 0, 1)
     assert [r["source_item_key"] for r in items()] == ["20"]
+
+
+def test_the_same_post_exported_twice_is_one_item(engine, tmp_path, items):
+    a = _write(tmp_path / "a.jsonl", [_page([_post(30, 4, "Late", public_metrics={"like_count": 1})], [_user(4)])])
+    b = _write(tmp_path / "b.jsonl", [_page([_post(30, 4, "Late", public_metrics={"like_count": 9})], [_user(4)])])
+    ingest_files(engine, "social", [a, b], source="x")
+    assert count(engine, "raw.record") == 2  # raw keeps both versions as they arrived
+    [row] = items("x")
+    assert row["attributes"]["metrics"] == {"like_count": 9}
