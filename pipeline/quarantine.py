@@ -2,7 +2,8 @@
 
 Reads and writes ``raw.quarantine`` (grain: one row per rejected record and reason). A replay runs the
 quarantined payloads through the current connector and mapping; rows whose record then loads are
-marked resolved (``resolved_at``, ``resolved_load_id``), the rest stay with their (possibly new) reason.
+marked resolved (``resolved_at``, ``resolved_load_id``). A record rejected again for a new reason gets a
+new row and its old row is closed the same way, so the unresolved rows are always the current verdicts.
 """
 
 from __future__ import annotations
@@ -97,6 +98,13 @@ def replay(engine: Engine, *, source: str, kind: str,
             " AND r.source = q.source AND r.record_hash = q.record_hash"
             " RETURNING q.quarantine_id, r.record_hash"),
             {"source": source, "ids": [i for ids in by_hash.values() for i in ids]}).all()
+        if report.load.load_id is not None:  # re-judged under a new reason: the newer row is the current verdict
+            conn.execute(text(
+                "UPDATE raw.quarantine q SET resolved_at = now(), resolved_load_id = :load FROM raw.quarantine n"
+                " WHERE q.source = :source AND q.resolved_at IS NULL AND q.quarantine_id = ANY(:ids)"
+                " AND n.source = q.source AND n.record_hash = q.record_hash AND n.load_id = :load"
+                " AND n.quarantine_id <> q.quarantine_id"),
+                {"source": source, "ids": [i for ids in by_hash.values() for i in ids], "load": report.load.load_id})
     resolved_hashes = {h for _, h in resolved}
     report.resolved = sum(1 for h in by_hash if h in resolved_hashes)
     report.still_quarantined = report.tried - report.resolved

@@ -32,7 +32,7 @@ ALTER TABLE raw.quarantine
     ADD COLUMN resolved_load_id bigint REFERENCES raw.load_batch (load_id);
 COMMENT ON COLUMN raw.quarantine.kind IS 'Connector kind (survey, social, email, ticket, review) that read the record; replay uses it.';
 COMMENT ON COLUMN raw.quarantine.original IS 'The record''s bytes as they arrived (a line, a row, a message).';
-COMMENT ON COLUMN raw.quarantine.resolved_at IS 'When a replay loaded the record; null while it is still rejected.';
+COMMENT ON COLUMN raw.quarantine.resolved_at IS 'When a replay loaded the record, or rejected it again for a new reason (a newer row holds it); null: the current verdict.';
 
 -- Identical feedback arriving twice under different ids (the same e-mail from an archive and from IMAP, a post
 -- exported twice) is stored once: same channel, customer, time (to the second), question and text.
