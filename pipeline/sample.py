@@ -8,6 +8,7 @@ broken (a score out of range, a missing date, an unreadable date) to show the qu
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import random
 from datetime import UTC, datetime, timedelta
@@ -273,6 +274,8 @@ def _message(i: int, when: datetime, subject: str, body: str, message_id: str, r
     if attachment:
         msg.add_attachment(b"%PDF-1.4 sample receipt\n", maintype="application", subtype="pdf",
                            filename="receipt.pdf")
+    for depth, part in enumerate(p for p in msg.walk() if p.is_multipart()):  # fixed, not random, boundaries
+        part.set_boundary(f"=_voc_{depth}_{hashlib.sha256(message_id.encode()).hexdigest()[:16]}")
     return bytes(msg)
 
 
