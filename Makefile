@@ -31,9 +31,11 @@ $(VENV)/.installed-test: $(VENV)/.installed
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-# System packages the tests drive for real (Debian names; idempotent). chromium renders the CX report.
+# System packages the tests drive for real (Debian names; idempotent). chromium renders the CX report;
+# dovecot-imapd is the IMAP server the e-mail tests start on loopback with their own config.
 system-deps:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	test -x /usr/sbin/dovecot || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y dovecot-imapd)
 
 demo: install
 	$(BIN)/voc demo
