@@ -1,0 +1,67 @@
+"""``voc_language``: the language of each item on ``doc._.language`` (ISO 639-1 code, None when no words).
+
+Running lingua on every item would cost more than the rest of the pipeline together (see
+MEASUREMENTS.md), and most feedback of an English-speaking company is plainly English. So the
+component decides cheaply first: when most of the words are English words (stop words, the lemma
+table, the sentiment lexicon), the item is English. Only the rest goes to lingua, restricted to
+the configured languages (short texts are too ambiguous to choose among 75).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from voc.nlp.lemmatize import lemma_table
+
+if not Doc.has_extension("language"):
+    Doc.set_extension("language", default=None)
+
+DEFAULT_LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "nl")
+
+
+@cache
+def english_words() -> frozenset[str]:
+    from voc.nlp.sentiment import vader_lexicon
+
+    return frozenset(STOP_WORDS) | frozenset(lemma_table()) | frozenset(w for w in vader_lexicon() if w.isalpha())
+
+
+@cache
+def _detector(languages: tuple[str, ...]):
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+    chosen = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in languages]
+    return LanguageDetectorBuilder.from_languages(*chosen).build()
+
+
+class LanguageDetector:
+    def __init__(self, languages: list[str], english_share: float) -> None:
+        self.languages = tuple(languages)
+        self.english_share = english_share
+        self.english = english_words()
+        self.stats = {"cheap": 0, "lingua": 0}
+
+    def __call__(self, doc: Doc) -> Doc:
+        skip = set(doc._.mentions) | set(doc._.urls)
+        words = [t.norm_ for t in doc if t.is_alpha and t.i not in skip]
+        if not words:
+            doc._.language = None
+            return doc
+        known = sum(1 for w in words if w in self.english)
+        if known >= self.english_share * len(words):
+            self.stats["cheap"] += 1
+            doc._.language = "en"
+            return doc
+        self.stats["lingua"] += 1
+        found = _detector(self.languages).detect_language_of(" ".join(t.text for t in doc if t.i not in skip))
+        doc._.language = found.iso_code_639_1.name.lower() if found is not None else None
+        return doc
+
+
+@Language.factory("voc_language", default_config={"languages": list(DEFAULT_LANGUAGES), "english_share": 0.7})
+def make_language_detector(nlp: Language, name: str, languages: list[str], english_share: float) -> LanguageDetector:
+    return LanguageDetector(languages, english_share)

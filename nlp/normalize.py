@@ -1,0 +1,93 @@
+"""``voc_normalizer``: make social and e-mail text comparable without changing the text itself.
+
+The text stays as stored (evidence offsets point into it); what changes is each token's ``norm_``,
+which matching and sentiment read: elongations are squeezed ("sooooo" -> "so", "baaad" -> "bad"),
+HTML entities from exports ("&amp;") read as what they stand for. Social features are listed on the
+doc: ``doc._.urls``, ``doc._.mentions`` (token indexes), ``doc._.hashtags`` (indexes of the word after
+``#``) and ``doc._.emoji`` ((index, description) from VADER's emoji lexicon).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from spacy.language import Language
+from spacy.symbols import NORM, ORTH
+from spacy.tokens import Doc
+
+from voc.nlp.lemmatize import lemma_table
+
+for _name in ("urls", "mentions", "hashtags", "emoji"):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=())
+
+# Anything worth a token loop: a social marker, an entity, a run of 3 equal letters, or non-ASCII (emoji).
+NEEDS_WORK = re.compile(r"[@#&]|http|www\.|([a-zA-Z])\1\1|[^\x00-\x7f]")
+ELONGATED = re.compile(r"([a-z])\1{2,}")
+ENTITIES = {"&amp;": "and", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'", "&lt;3": "<3"}
+
+
+@cache
+def emoji_lexicon() -> dict[str, str]:
+    """Emoji -> English description, from the lexicon that ships with vaderSentiment."""
+    from importlib import resources
+
+    text = resources.files("vaderSentiment").joinpath("emoji_utf8_lexicon.txt").read_text(encoding="utf-8")
+    pairs = (line.split("\t")[:2] for line in text.splitlines() if "\t" in line)
+    return {emoji: description for emoji, description in pairs}
+
+
+@cache
+def _known_words() -> frozenset[str]:
+    from voc.nlp.sentiment import vader_lexicon
+
+    return frozenset(lemma_table()) | frozenset(vader_lexicon())
+
+
+def squeeze(word: str) -> str:
+    """Undo emphatic letter repetition: keep two letters if that makes a known word, else one."""
+    two = ELONGATED.sub(r"\1\1", word)
+    if two in _known_words():
+        return two
+    one = ELONGATED.sub(r"\1", word)
+    return one if one in _known_words() else two
+
+
+def add_entity_exceptions(nlp: Language) -> None:
+    """Tokenise HTML entities left in exported text as single tokens that read as the character."""
+    for entity, norm in ENTITIES.items():
+        nlp.tokenizer.add_special_case(entity, [{ORTH: entity, NORM: norm}])
+
+
+class Normalizer:
+    def __call__(self, doc: Doc) -> Doc:
+        if not NEEDS_WORK.search(doc.text):
+            return doc
+        urls, mentions, hashtags, emoji = [], [], [], []
+        emojis = emoji_lexicon()
+        after_hash = False
+        for token in doc:
+            text = token.text
+            if after_hash and token.i > 0 and not doc[token.i - 1].whitespace_ and token.is_alpha:
+                hashtags.append(token.i)
+            after_hash = text == "#"
+            first = text[0]
+            if first == "@" and len(text) > 1:
+                mentions.append(token.i)
+            elif token.like_url:
+                urls.append(token.i)
+            elif not text.isascii():
+                found = [emojis[c] for c in text if c in emojis]
+                if found:
+                    emoji.append((token.i, " ".join(found)))
+            elif len(text) > 2 and ELONGATED.search(token.lower_):
+                token.norm_ = squeeze(token.lower_)
+        doc._.urls, doc._.mentions, doc._.hashtags, doc._.emoji = urls, mentions, hashtags, emoji
+        return doc
+
+
+@Language.factory("voc_normalizer")
+def make_normalizer(nlp: Language, name: str) -> Normalizer:
+    add_entity_exceptions(nlp)
+    return Normalizer()

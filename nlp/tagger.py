@@ -1,0 +1,75 @@
+"""Run the pipeline over feedback items and return plain, JSON-ready results (the ``voc tag`` row shape).
+
+Streams: items go through ``nlp.pipe`` in batches and results come out one by one, so a million
+rows never sit in memory. Text is redacted first; evidence offsets point into ``redacted_text``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from spacy.tokens import Doc
+
+from voc.nlp.pipeline import NLP_VERSION, build_nlp, resolve_taxonomy
+from voc.nlp.redact import redact
+from voc.nlp.taxonomy import Taxonomy
+
+
+@dataclass
+class Item:
+    text: str | None
+    id: str | None = None
+    channel: str | None = None
+    survey_id: str | None = None
+
+
+class Tagger:
+    """Tag items with one taxonomy; ``nlp_version`` and ``taxonomy_version`` name what produced the results."""
+
+    def __init__(self, taxonomy: Taxonomy | str | Path | None = None, *, batch_size: int = 256) -> None:
+        self.taxonomy = resolve_taxonomy(taxonomy)
+        self.nlp = build_nlp(self.taxonomy)
+        self.batch_size = batch_size
+        self.nlp_version = NLP_VERSION
+        self.taxonomy_version = self.taxonomy.version_tag
+
+    def docs(self, items: Iterable[Item]) -> Iterator[tuple[Item, Doc]]:
+        """Yield each item with its processed doc, in input order."""
+        pending: deque[Item] = deque()
+
+        def prepared() -> Iterator[Doc]:
+            for item in items:
+                doc = self.nlp.make_doc(redact(item.text) or "")
+                doc._.channel, doc._.survey_id = item.channel, item.survey_id
+                pending.append(item)
+                yield doc
+
+        for doc in self.nlp.pipe(prepared(), batch_size=self.batch_size):
+            yield pending.popleft(), doc
+
+    def tag(self, items: Iterable[Item]) -> Iterator[dict]:
+        """Yield one result per item (see ``result``)."""
+        for item, doc in self.docs(items):
+            yield result(item, doc)
+
+
+def result(item: Item, doc: Doc) -> dict:
+    """The tags of one item: the ``voc tag`` output row, plus per-sentence scores."""
+    sentiment = None
+    if doc._.sentiment is not None:
+        sentiment = {"label": doc._.sentiment_label, "score": round(doc._.sentiment, 4)}
+    return {
+        "id": item.id,
+        "language": doc._.language,
+        "redacted_text": doc.text if item.text is not None else None,
+        "sentiment": sentiment,
+        "topics": [hit.as_dict() for hit in doc._.topics],
+        "journey_stage": doc._.journey_stage,
+        "stage_reason": doc._.stage_reason,
+        "is_complaint": doc._.is_complaint,
+        "intents": list(doc._.intents),
+        "sentences": [{"start": s, "end": e, "score": v} for s, e, v in doc._.sentences],
+    }

@@ -1,0 +1,157 @@
+"""``voc_topic_matcher``: taxonomy topics on ``doc._.topics``, each with the evidence that matched it.
+
+Phrases match case-insensitively on lemmas of the normalised tokens ("delays", "DELAYED" and
+"delaaayed" match ``delay``; multi-word phrases match contiguous tokens), a hashtag matches a phrase
+written without spaces (``#LostLuggage`` matches "lost luggage"), and the topic's ``patterns`` run
+through a spaCy ``Matcher``. A sentence containing one of a topic's ``exclude`` phrases gives no
+evidence for that topic, and evidence inside a longer match is dropped ("late refund" is a refund
+topic, not a late-delivery one).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc
+
+from voc.nlp.lemmatize import lemma_of
+from voc.nlp.taxonomy import Taxonomy, Topic, cached_taxonomy
+
+if not Doc.has_extension("topics"):
+    Doc.set_extension("topics", default=())
+
+SEP = "\x1f"
+
+
+@dataclass
+class Evidence:
+    start: int  # character offsets into doc.text
+    end: int
+    text: str
+    rule: str  # "phrase:<phrase>", "lemma:<phrase>", "hashtag:<phrase>" or "pattern:<topic>#<n>"
+    token_start: int
+    token_end: int
+
+    def as_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "text": self.text, "rule": self.rule}
+
+
+@dataclass
+class TopicHit:
+    theme: str
+    topic: str
+    complaint: bool
+    stage: str | None
+    evidence: list[Evidence] = field(default_factory=list)
+    sentiment: float | None = None
+    sentiment_label: str | None = None
+
+    def as_dict(self) -> dict:
+        sentiment = None if self.sentiment is None else {"label": self.sentiment_label,
+                                                          "score": round(self.sentiment, 4)}
+        return {"theme": self.theme, "topic": self.topic, "complaint": self.complaint, "sentiment": sentiment,
+                "evidence": [e.as_dict() for e in self.evidence]}
+
+
+def sentence_starts(doc: Doc) -> list[int]:
+    """Token index where each sentence starts (cached on the doc's user data)."""
+    starts = doc.user_data.get("voc_sent_starts")
+    if starts is None:
+        starts = [s.start for s in doc.sents] if doc.has_annotation("SENT_START") else [0]
+        doc.user_data["voc_sent_starts"] = starts
+    return starts
+
+
+def sentence_of(starts: list[int], token_i: int) -> int:
+    return bisect_right(starts, token_i) - 1
+
+
+class TopicMatcher:
+    def __init__(self, nlp: Language, taxonomy: str) -> None:
+        self.nlp = nlp
+        self.taxonomy: Taxonomy | None = None
+        if taxonomy:
+            self.use(cached_taxonomy(taxonomy))
+
+    def _phrase_doc(self, phrase: str) -> Doc:
+        doc = self.nlp.make_doc(phrase)
+        for token in doc:
+            token.lemma_ = lemma_of(token.norm_)
+        return doc
+
+    def use(self, taxonomy: Taxonomy) -> None:
+        """Compile ``taxonomy`` into matchers; later docs are tagged with it."""
+        vocab = self.nlp.vocab
+        self.taxonomy = taxonomy
+        self.topics: dict[str, Topic] = {t.id: t for t in taxonomy.topics}
+        self.phrases = PhraseMatcher(vocab, attr="LEMMA")
+        self.excludes = PhraseMatcher(vocab, attr="LEMMA")
+        self.patterns = Matcher(vocab)
+        self.hashtags: dict[str, tuple[str, str]] = {}
+        self.phrase_norms: dict[str, tuple[str, ...]] = {}
+        for topic in taxonomy.topics:
+            for phrase in topic.phrases:
+                doc = self._phrase_doc(phrase)
+                key = f"{topic.id}{SEP}{phrase}"
+                self.phrases.add(key, [doc])
+                self.phrase_norms[key] = tuple(t.norm_ for t in doc)
+                compact = "".join(t.norm_ for t in doc if not t.is_punct)
+                self.hashtags.setdefault(compact, (topic.id, phrase))
+                self.hashtags.setdefault("".join(t.lemma_ for t in doc if not t.is_punct), (topic.id, phrase))
+            if topic.exclude:
+                self.excludes.add(topic.id, [self._phrase_doc(p) for p in topic.exclude])
+            for n, pattern in enumerate(topic.patterns):
+                self.patterns.add(f"{topic.id}{SEP}#{n}", [pattern])
+        self.has_excludes = len(self.excludes) > 0
+        self.has_patterns = len(self.patterns) > 0
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.taxonomy is None:
+            raise ValueError("voc_topic_matcher has no taxonomy: pass config taxonomy=PATH or call .use(taxonomy)")
+        strings = doc.vocab.strings
+        found: list[tuple[str, int, int, str]] = []  # (topic, token start, token end, rule)
+        for match_id, start, end in self.phrases(doc):
+            key = strings[match_id]
+            topic, phrase = key.split(SEP, 1)
+            same = tuple(t.norm_ for t in doc[start:end]) == self.phrase_norms[key]
+            found.append((topic, start, end, ("phrase:" if same else "lemma:") + phrase))
+        if self.has_patterns:
+            for match_id, start, end in self.patterns(doc):
+                topic, n = strings[match_id].split(SEP, 1)
+                found.append((topic, start, end, f"pattern:{topic}{n}"))
+        for i in doc._.hashtags:
+            token = doc[i]
+            hit = self.hashtags.get(token.norm_) or self.hashtags.get(token.lemma_)
+            if hit:
+                found.append((hit[0], i - 1, i + 1, f"hashtag:{hit[1]}"))
+        if not found:
+            doc._.topics = []
+            return doc
+        starts = sentence_starts(doc)
+        if self.has_excludes:
+            blocked = {(strings[m], sentence_of(starts, s)) for m, s, _ in self.excludes(doc)}
+            found = [f for f in found if (f[0], sentence_of(starts, f[1])) not in blocked]
+        # a match strictly inside a longer one belongs to that longer phrase ("late refund" is about the refund,
+        # "#delayed" is one piece of evidence, not two)
+        found = [f for f in found if not any(
+            g[1] <= f[1] and f[2] <= g[2] and (g[2] - g[1]) > (f[2] - f[1]) for g in found)]
+        hits: dict[str, TopicHit] = {}
+        for topic_id, start, end, rule in sorted(found, key=lambda f: (f[1], f[2])):
+            topic = self.topics[topic_id]
+            hit = hits.get(topic_id)
+            if hit is None:
+                hit = hits[topic_id] = TopicHit(topic.theme, topic.id, topic.complaint, topic.stage)
+            if any(e.token_start == start and e.token_end == end for e in hit.evidence):
+                continue
+            span = doc[start:end]
+            hit.evidence.append(Evidence(span.start_char, span.end_char, span.text, rule, start, end))
+        doc._.topics = list(hits.values())
+        return doc
+
+
+@Language.factory("voc_topic_matcher", default_config={"taxonomy": ""})
+def make_topic_matcher(nlp: Language, name: str, taxonomy: str) -> TopicMatcher:
+    return TopicMatcher(nlp, taxonomy)
