@@ -95,15 +95,17 @@ def _has_surrogates(record: SourceRecord) -> bool:
 
 
 def _strings(value) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, inner in value.items():
-            yield str(key)
-            yield from _strings(inner)
-    elif isinstance(value, list | tuple):
-        for inner in value:
-            yield from _strings(inner)
+    """Yield every string (keys included) of a JSON value, iteratively: hostile nesting must not recurse."""
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str):
+            yield current
+        elif isinstance(current, dict):
+            stack.extend(str(k) for k in current)
+            stack.extend(current.values())
+        elif isinstance(current, list | tuple):
+            stack.extend(current)
 
 
 def check_record(record: SourceRecord, max_bytes: int = MAX_RECORD_BYTES) -> str | None:

@@ -93,6 +93,15 @@ def _ids(value: str | None) -> list[str]:
 
 def message_record(raw: bytes, location: str) -> SourceRecord:
     """Parse one RFC 5322 message into its record: headers, bodies and attachment metadata, never the attachments."""
+    try:
+        return _message_record(raw, location)
+    except Exception as exc:  # the e-mail package has corners hostile input can reach; never lose the batch
+        log.warning("%s: unparseable message", location, exc_info=True)
+        return SourceRecord(location, {"bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest()},
+                            error=f"unparseable message ({type(exc).__name__}: {exc})", original=raw)
+
+
+def _message_record(raw: bytes, location: str) -> SourceRecord:
     msg = BytesParser(policy=policy.default).parsebytes(raw)
     attachments = []
     try:

@@ -42,18 +42,22 @@ def _read_api_pages(path: Path) -> Iterator[SourceRecord]:
                                original=line.original)
             continue
         includes = page.get("includes") if isinstance(page.get("includes"), dict) else {}
-        users = {str(u.get("id")): u for u in includes.get("users") or [] if isinstance(u, dict)}
-        tweets = {str(t.get("id")): t for t in includes.get("tweets") or [] if isinstance(t, dict)}
+        users = {str(u.get("id")): u for u in _list(includes.get("users")) if isinstance(u, dict)}
+        tweets = {str(t.get("id")): t for t in _list(includes.get("tweets")) if isinstance(t, dict)}
         for index, post in enumerate(page.get("data") or []):
             where = f"{location}:data[{index}]"
             if not isinstance(post, dict):
                 yield SourceRecord(where, post, error="a post must be a JSON object", original=line.original)
                 continue
             author = users.get(str(post.get("author_id")))
-            refs = [tweets[str(r.get("id"))] for r in post.get("referenced_tweets") or []
+            refs = [tweets[str(r.get("id"))] for r in _list(post.get("referenced_tweets"))
                     if isinstance(r, dict) and str(r.get("id")) in tweets]
             payload = {"data": post, "includes": {"users": [author] if author else [], "tweets": refs}}
             yield SourceRecord(where, payload)
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
 
 
 def to_items(record: SourceRecord, mapping: ColumnMapping, source: str) -> list[dict]:
@@ -75,14 +79,15 @@ def _api_post(payload: dict, location: str, source: str) -> list[dict]:
     if not isinstance(created, str) or not created.strip():
         raise RecordError("occurred_at: the post has no created_at")
     when = parse_when(created, "created_at")
-    users = payload.get("includes", {}).get("users") or []
+    includes = payload.get("includes") if isinstance(payload.get("includes"), dict) else {}
+    users = [u for u in _list(includes.get("users")) if isinstance(u, dict)]
     author = users[0] if users else {}
     ids = {}
     if author.get("username"):
         ids["handle"] = "@" + str(author["username"]).lstrip("@")
     if post.get("author_id"):
         ids["external_id"] = f"x:{post['author_id']}"
-    refs = {r.get("type"): str(r.get("id")) for r in post.get("referenced_tweets") or [] if isinstance(r, dict)}
+    refs = {r.get("type"): str(r.get("id")) for r in _list(post.get("referenced_tweets")) if isinstance(r, dict)}
     if "retweeted" in refs:
         return [{"repost_of": refs["retweeted"], "repost_key": post_id, "occurred_at": when, "customer_ids": ids}]
     text = post.get("text")
