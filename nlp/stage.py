@@ -1,7 +1,8 @@
-"""``voc_journey_stage``: the customer-journey stage of an item and why, on ``doc._.journey_stage``/``stage_reason``.
+"""``voc_journey_stage``: the journey stage of an item and why, on ``doc._.journey_stage`` and ``stage_reason``.
 
-Precedence, from the taxonomy: the matched topics decide first (the stage of the topic with the
-most evidence, the earliest on a tie); then ``survey_stages`` by the item's survey id, then
+Precedence, from the taxonomy: the matched topics decide first (the stage of a complaint topic
+before others, then of the topic with the most evidence, the earliest on a tie); then ``survey_stages``
+by the item's survey id, then
 ``channel_stages`` by its channel, then ``default_stage``. Set ``doc._.channel`` and
 ``doc._.survey_id`` before the pipeline runs (``voc.nlp.tagger`` does).
 """
@@ -24,7 +25,7 @@ class JourneyStage:
         taxonomy = self.nlp.get_pipe("voc_topic_matcher").taxonomy
         staged = [hit for hit in doc._.topics if hit.stage]
         if staged:
-            best = max(staged, key=lambda h: (len(h.evidence), -h.evidence[0].start))
+            best = max(staged, key=lambda h: (h.complaint, len(h.evidence), -h.evidence[0].start))
             doc._.journey_stage, doc._.stage_reason = best.stage, f"topic {best.topic}"
         elif doc._.survey_id and doc._.survey_id in taxonomy.survey_stages:
             doc._.journey_stage = taxonomy.survey_stages[doc._.survey_id]

@@ -1,79 +1,142 @@
-"""Tag feedback items with the NLP pipeline: reads ``core.feedback_item``, writes ``core.enrichment``.
+"""Tag feedback items in the common language: reads ``core.feedback_item``, writes ``core.enrichment``.
 
-Items are claimed in batches with ``FOR UPDATE SKIP LOCKED``, so several workers can run at once
-without tagging an item twice, and an item whose worker died is simply claimed again.
+Grain of ``core.enrichment``: one row per tagged item, recording the ``nlp_version`` and
+``taxonomy_version`` that produced it. Items are claimed in batches with ``FOR UPDATE SKIP
+LOCKED``, so several workers can run at once without tagging an item twice, and an item whose
+worker died is simply claimed again. ``reprocess=True`` also re-tags every item whose versions
+differ from the current ones (a backfill after the taxonomy or the pipeline changed).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from psycopg2.extras import Json, execute_values
 from sqlalchemy import Engine
 
-CLAIM_SQL = """
-SELECT f.item_id, f.text
+CLAIM_NEW_SQL = """
+SELECT f.item_id, f.text, f.channel, f.survey_id
 FROM core.feedback_item AS f
 WHERE NOT EXISTS (SELECT 1 FROM core.enrichment AS e WHERE e.item_id = f.item_id)
 ORDER BY f.item_id
-LIMIT %s
+LIMIT %(size)s
+FOR UPDATE OF f SKIP LOCKED
+"""
+
+CLAIM_OUTDATED_SQL = """
+SELECT f.item_id, f.text, f.channel, f.survey_id
+FROM core.feedback_item AS f
+JOIN core.enrichment AS e ON e.item_id = f.item_id
+WHERE e.nlp_version IS DISTINCT FROM %(nlp)s OR e.taxonomy_version IS DISTINCT FROM %(taxonomy)s
+ORDER BY f.item_id
+LIMIT %(size)s
 FOR UPDATE OF f SKIP LOCKED
 """
 
 # The claim query's snapshot may predate another worker's commit; holding the row lock now, a fresh
-# statement sees that commit, so items tagged meanwhile are dropped from the claim.
-RECHECK_SQL = "SELECT item_id FROM core.enrichment WHERE item_id = ANY(%s::uuid[])"
+# statement sees that commit, so items tagged meanwhile (with the current versions) are dropped.
+RECHECK_NEW_SQL = "SELECT item_id FROM core.enrichment WHERE item_id = ANY(%(ids)s::uuid[])"
+RECHECK_OUTDATED_SQL = """
+SELECT item_id FROM core.enrichment
+WHERE item_id = ANY(%(ids)s::uuid[]) AND nlp_version = %(nlp)s AND taxonomy_version = %(taxonomy)s
+"""
 
 UPSERT_SQL = """
-INSERT INTO core.enrichment (item_id, sentiment_compound, sentiment_label, topics, journey_stage,
-    stage_reason, nlp_version)
+INSERT INTO core.enrichment (item_id, sentiment_compound, sentiment_label, topics, journey_stage, stage_reason,
+    nlp_version, language, is_complaint, intents, taxonomy_version, sentences)
 VALUES %s
 ON CONFLICT (item_id) DO UPDATE SET
     sentiment_compound = EXCLUDED.sentiment_compound, sentiment_label = EXCLUDED.sentiment_label,
-    topics = EXCLUDED.topics, journey_stage = EXCLUDED.journey_stage,
-    stage_reason = EXCLUDED.stage_reason, nlp_version = EXCLUDED.nlp_version, enriched_at = now()
+    topics = EXCLUDED.topics, journey_stage = EXCLUDED.journey_stage, stage_reason = EXCLUDED.stage_reason,
+    nlp_version = EXCLUDED.nlp_version, language = EXCLUDED.language, is_complaint = EXCLUDED.is_complaint,
+    intents = EXCLUDED.intents, taxonomy_version = EXCLUDED.taxonomy_version, sentences = EXCLUDED.sentences,
+    enriched_at = now()
 """
+ROW_TEMPLATE = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::text[], %s, %s)"
 
 
 @dataclass
 class EnrichReport:
     enriched: int = 0
+    retagged: int = 0
     batches: int = 0
+    taxonomy_version: str = ""
 
     def __str__(self) -> str:
-        return f"enriched {self.enriched} items in {self.batches} batches"
+        text = f"enriched {self.enriched} items in {self.batches} batches"
+        if self.retagged:
+            text += f", re-tagged {self.retagged} items of other versions"
+        return text + (f" (taxonomy {self.taxonomy_version})" if self.taxonomy_version else "")
 
 
-def enrich_pending(engine: Engine, *, batch_size: int = 1_000, limit: int | None = None, nlp=None) -> EnrichReport:
-    """Tag every item not yet enriched (at most ``limit``); each batch commits on its own."""
-    from voc.nlp import NLP_VERSION, build_nlp
+def _row(item_id, tags: dict, tagger) -> tuple:
+    sentiment = tags["sentiment"]
+    return (item_id, sentiment["score"] if sentiment else None, sentiment["label"] if sentiment else None,
+            Json(tags["topics"]), tags["journey_stage"], tags["stage_reason"], tagger.nlp_version, tags["language"],
+            tags["is_complaint"], tags["intents"], tagger.taxonomy_version, Json(tags["sentences"]))
 
-    nlp = nlp or build_nlp()
-    report = EnrichReport()
-    while limit is None or report.enriched < limit:
-        size = batch_size if limit is None else min(batch_size, limit - report.enriched)
-        raw_conn = engine.raw_connection()
-        try:
-            with raw_conn.cursor() as cur:
-                cur.execute(CLAIM_SQL, (size,))
-                claimed = cur.fetchall()
-                if not claimed:
-                    raw_conn.commit()
-                    break
-                cur.execute(RECHECK_SQL, ([str(item) for item, _ in claimed],))
-                done_meanwhile = {row[0] for row in cur.fetchall()}
-                claimed = [row for row in claimed if row[0] not in done_meanwhile]
-                texts = [text or "" for _, text in claimed]
-                rows = []
-                for (item, _), doc in zip(claimed, nlp.pipe(texts, batch_size=256), strict=True):
-                    rows.append((item, doc._.sentiment, doc._.sentiment_label, Json([]), None, None, NLP_VERSION))
-                execute_values(cur, UPSERT_SQL, rows)
-            raw_conn.commit()
-        except BaseException:
-            raw_conn.rollback()
-            raise
-        finally:
-            raw_conn.close()
-        report.enriched += len(claimed)
-        report.batches += 1
+
+def _run(engine: Engine, tagger, claim_sql: str, recheck_sql: str, size: int) -> tuple[int, int]:
+    """Claim, tag and store one batch in one transaction; return (items claimed, items tagged)."""
+    from voc.nlp import Item
+
+    params = {"size": size, "nlp": tagger.nlp_version, "taxonomy": tagger.taxonomy_version}
+    raw_conn = engine.raw_connection()
+    try:
+        with raw_conn.cursor() as cur:
+            cur.execute(claim_sql, params)
+            claimed = cur.fetchall()
+            if not claimed:
+                raw_conn.commit()
+                return 0, 0
+            cur.execute(recheck_sql, {**params, "ids": [str(row[0]) for row in claimed]})
+            done_meanwhile = {row[0] for row in cur.fetchall()}
+            items = [Item(text=text, id=item_id, channel=channel, survey_id=survey_id)
+                     for item_id, text, channel, survey_id in claimed if item_id not in done_meanwhile]
+            rows = [_row(item.id, tags, tagger) for item, tags in zip(items, tagger.tag(items), strict=True)]
+            if rows:
+                execute_values(cur, UPSERT_SQL, rows, template=ROW_TEMPLATE)
+        raw_conn.commit()
+    except BaseException:
+        raw_conn.rollback()
+        raise
+    finally:
+        raw_conn.close()
+    return len(claimed), len(items)
+
+
+def enrich_pending(engine: Engine, *, batch_size: int = 1_000, limit: int | None = None, reprocess: bool = False,
+                   taxonomy=None, tagger=None) -> EnrichReport:
+    """Tag every item not yet enriched (at most ``limit``); each batch commits on its own.
+
+    With ``reprocess``, then re-tag the items whose ``nlp_version`` or ``taxonomy_version`` differ
+    from the current ones. ``taxonomy`` is a path, a bundled name or a ``Taxonomy`` (default: the
+    bundled default taxonomy); pass a ready ``tagger`` to reuse one.
+    """
+    from voc.nlp import Tagger
+
+    tagger = tagger or Tagger(taxonomy or taxonomy_from_env())
+    report = EnrichReport(taxonomy_version=tagger.taxonomy_version)
+    phases = [("enriched", CLAIM_NEW_SQL, RECHECK_NEW_SQL)]
+    if reprocess:
+        phases.append(("retagged", CLAIM_OUTDATED_SQL, RECHECK_OUTDATED_SQL))
+    for counter, claim_sql, recheck_sql in phases:
+        while True:
+            done = report.enriched + report.retagged
+            if limit is not None and done >= limit:
+                return report
+            size = batch_size if limit is None else min(batch_size, limit - done)
+            claimed, tagged = _run(engine, tagger, claim_sql, recheck_sql, size)
+            if not claimed:
+                break
+            setattr(report, counter, getattr(report, counter) + tagged)
+            report.batches += 1
     return report
+
+
+def taxonomy_from_env() -> str | Path | None:
+    """The taxonomy named by ``VOC_TAXONOMY`` (a file or a bundled name), or None for the default."""
+    import os
+
+    return os.environ.get("VOC_TAXONOMY") or None

@@ -1,32 +1,50 @@
-"""Enrichment: every item tagged once, score-only items get no sentiment, concurrent workers share the work."""
+"""Enrichment: every item tagged once in the common language, concurrent workers share the work,
+and ``--reprocess`` re-tags exactly the items whose versions changed."""
 
 import re
 import subprocess
 import sys
 
 from tests.helpers import count
+from voc.nlp import NLP_VERSION, Tagger, load_taxonomy
 from voc.pipeline.enrich import enrich_pending
 from voc.pipeline.ingest import ingest_surveys
 from voc.pipeline.sample import generate_surveys
+from voc.schemas.taxonomies import bundled_path
 
 HEADER = "response_id,submitted_at,survey_id,survey_type,language,customer_id,email,nps,csat,comment,improvement\n"
 
 
-def test_items_are_tagged_with_sentiment_and_version(engine, tmp_path):
+def _survey(tmp_path, rows: str):
     path = tmp_path / "s.csv"
-    path.write_text(HEADER + "A,2026-10-01,s,nps,en,C1,,10,,I love this shop!,\n"
-                    "B,2026-10-01,s,nps,en,C2,,0,,\"Terrible, rude and slow.\",\n"
-                    "C,2026-10-01,s,nps,en,C3,,7,,,\n", encoding="utf-8")
+    path.write_text(HEADER + rows, encoding="utf-8")
+    return path
+
+
+def test_items_are_tagged_with_sentiment_topics_stage_and_versions(engine, tmp_path):
+    path = _survey(tmp_path, "A,2026-10-01,relationship_nps,nps,en,C1,,10,,I love this shop!,\n"
+                             "B,2026-10-01,relationship_nps,nps,en,C2,,0,,\"My parcel is late again, rude staff.\",\n"
+                             "C,2026-10-01,post_purchase_csat,csat,en,C3,,,4,,\n")
     ingest_surveys(engine, [path])
     report = enrich_pending(engine, batch_size=2)
     assert (report.enriched, report.batches) == (3, 2)
     with engine.connect() as conn:
-        rows = dict(conn.exec_driver_sql(
-            "SELECT nps, sentiment_label FROM mart.customer_story ORDER BY nps"
-        ).all())
-        versions = conn.exec_driver_sql("SELECT DISTINCT nlp_version FROM core.enrichment").scalars().all()
-    assert rows == {0: "negative", 7: None, 10: "positive"}
-    assert versions == ["voc-nlp-0.1"]
+        rows = {r.nps if r.nps is not None else "csat": r for r in conn.exec_driver_sql(
+            "SELECT f.nps, e.* FROM core.enrichment e JOIN core.feedback_item f USING (item_id)").all()}
+        labels = dict(conn.exec_driver_sql("SELECT nps, sentiment_label FROM mart.customer_story").all())
+    assert labels == {0: "negative", None: None, 10: "positive"}
+    late = rows[0]
+    assert late.is_complaint and "complaint" in late.intents and late.language == "en"
+    assert {t["topic"] for t in late.topics} >= {"late_delivery", "staff_attitude"}
+    evidence = next(t for t in late.topics if t["topic"] == "late_delivery")["evidence"]
+    assert evidence[0]["text"] == "late" and evidence[0]["rule"] == "phrase:late"
+    assert (late.journey_stage, late.stage_reason) == ("delivery", "topic late_delivery")
+    assert late.sentences and all({"start", "end", "score"} <= set(s) for s in late.sentences)
+    score_only = rows["csat"]  # no text: no sentiment, stage from the survey
+    assert score_only.sentiment_label is None and score_only.topics == []
+    assert (score_only.journey_stage, score_only.stage_reason) == ("purchase", "survey post_purchase_csat")
+    default = load_taxonomy(bundled_path())
+    assert {(r.nlp_version, r.taxonomy_version) for r in rows.values()} == {(NLP_VERSION, default.version_tag)}
     assert enrich_pending(engine).enriched == 0
 
 
@@ -35,6 +53,48 @@ def test_limit_stops_early(engine, tmp_path):
     ingest_surveys(engine, [folder])
     assert enrich_pending(engine, batch_size=40, limit=100).enriched == 100
     assert count(engine, "core.enrichment") == 100
+
+
+def test_reprocess_retags_exactly_the_items_a_taxonomy_change_affects(engine, tmp_path):
+    folder, _ = generate_surveys(tmp_path / "sample")["surveys"]
+    ingest_surveys(engine, [folder])
+    original = tmp_path / "acme.yaml"
+    original.write_text(bundled_path().read_text(encoding="utf-8"), encoding="utf-8")
+    enrich_pending(engine, taxonomy=original)
+    with engine.connect() as conn:
+        before = dict(conn.exec_driver_sql("SELECT item_id, topics FROM core.enrichment").all())
+    # a phrase moves topic and a new one appears, without bumping `version`: the content hash still changes
+    edited = tmp_path / "acme-edited.yaml"
+    text = original.read_text(encoding="utf-8").replace("[price, prices, expensive,", "[price, prices, kettle,")
+    edited.write_text(text, encoding="utf-8")
+    new_tagger = Tagger(edited)
+    assert new_tagger.taxonomy_version != load_taxonomy(original).version_tag
+
+    assert enrich_pending(engine, taxonomy=edited).enriched == 0, "without --reprocess nothing is re-tagged"
+    report = enrich_pending(engine, tagger=new_tagger, reprocess=True, batch_size=100)
+    assert report.retagged == len(before) and report.enriched == 0
+    with engine.connect() as conn:
+        after = dict(conn.exec_driver_sql("SELECT item_id, topics FROM core.enrichment").all())
+        versions = conn.exec_driver_sql("SELECT DISTINCT taxonomy_version FROM core.enrichment").scalars().all()
+    assert versions == [new_tagger.taxonomy_version]
+    changed = {item for item in before if before[item] != after[item]}
+    kettle_items = {item for item, topics in after.items()
+                    if any(e["text"].lower() == "kettle" for t in topics for e in t["evidence"])}
+    assert kettle_items and changed == kettle_items
+    assert enrich_pending(engine, tagger=new_tagger, reprocess=True).retagged == 0, "a second backfill is a no-op"
+
+
+def test_cli_reprocess_and_taxonomy_option(engine, db_env, tmp_path):
+    path = _survey(tmp_path, "A,2026-10-01,s,nps,en,C1,,3,,The kettle was late.,\n")
+    ingest_surveys(engine, [path])
+    cmd = [sys.executable, "-m", "voc.pipeline.cli", "enrich"]
+    first = subprocess.run(cmd + ["--taxonomy", "airline"], env=db_env, capture_output=True, text=True, check=True)
+    assert "enriched 1 items" in first.stdout and "airline-example@1" in first.stdout
+    again = subprocess.run(cmd + ["--reprocess"], env=db_env, capture_output=True, text=True, check=True)
+    assert "enriched 0 items" in again.stdout and "re-tagged 1 items" in again.stdout
+    bad = subprocess.run(cmd + ["--taxonomy", str(tmp_path / "missing.yaml")], env=db_env, capture_output=True,
+                         text=True)
+    assert bad.returncode == 2 and "no such file" in bad.stderr
 
 
 def test_two_concurrent_workers_never_tag_the_same_item(engine, db_env, tmp_path):
