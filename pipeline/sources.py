@@ -235,7 +235,7 @@ def load_sources(path: str | Path) -> list[SourceConfig]:
     return parse_sources(text, str(path), path.parent)
 
 
-ConnectionLookup = Callable[[str], dict]
+ConnectionLookup = Callable[[str], object]  # conn id -> dict or an Airflow Connection
 
 
 def connection_from_env(conn_id: str, environ: dict | None = None) -> dict:
@@ -267,6 +267,9 @@ def resolve_secrets(config: SourceConfig, lookup: ConnectionLookup | None = None
     values: dict = {}
     if spec.airflow_conn_id:
         conn = (lookup or (lambda cid: connection_from_env(cid, environ)))(spec.airflow_conn_id)
+        if not isinstance(conn, dict):  # an Airflow Connection object (duck-typed: Airflow is not imported)
+            conn = {"login": getattr(conn, "login", None), "password": getattr(conn, "password", None),
+                    "extra": getattr(conn, "extra_dejson", None) or {}}
         extra = conn.get("extra") or {}
         if isinstance(extra, str):
             extra = json.loads(extra or "{}")

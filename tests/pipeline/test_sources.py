@@ -62,6 +62,10 @@ def test_credentials_come_from_environment_variables_or_an_airflow_connection(tm
                                                            "extra": {"token": "t"}})}
     assert resolve_secrets(by_conn, environ=as_json).token == "t"
     assert resolve_secrets(by_conn, lookup=lambda cid: {"login": cid, "password": "x"}).username == "zendesk_default"
+    class Connection:  # the shape of airflow.models.Connection, which pipeline/ never imports
+        login, password, extra_dejson = "agent", None, {"token": "from-extra"}
+
+    assert resolve_secrets(by_conn, lookup=lambda cid: Connection()).token == "from-extra"
     with pytest.raises(SourcesError, match="AIRFLOW_CONN_ZENDESK_DEFAULT is not set"):
         resolve_secrets(by_conn, environ={})
 
