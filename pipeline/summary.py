@@ -16,12 +16,13 @@ def sentiment_mix(engine: Engine) -> dict[str, int]:
         return {label: n for label, n in rows}
 
 
-def quarantine_reasons(engine: Engine, limit: int = 5) -> list[tuple[str, str]]:
-    """Return (location, reason) of the most recent quarantined records."""
+def quarantine_reasons(engine: Engine) -> list[tuple[str, int, str, str]]:
+    """Return (source, rejected records, location, reason) per source, with its most recent rejection."""
     with engine.connect() as conn:
         rows = conn.execute(text(
-            "SELECT location, reason FROM raw.quarantine ORDER BY quarantine_id DESC LIMIT :n"
-        ), {"n": limit})
+            "SELECT DISTINCT ON (source) source, count(*) OVER (PARTITION BY source), location, reason"
+            " FROM raw.quarantine ORDER BY source, quarantine_id DESC"
+        ))
         return [tuple(r) for r in rows]
 
 
@@ -39,7 +40,7 @@ def render(engine: Engine) -> str:
     """Return a plain-text summary of the three layers, the sentiment mix and a few story rows."""
     lines = ["Rows per layer:"]
     for name, n in layer_counts(engine).items():
-        lines.append(f"  {name:<22} {n:>7,}")
+        lines.append(f"  {name:<28} {n:>7,}")
     mix = sentiment_mix(engine)
     total = sum(mix.values()) or 1
     lines.append("Sentiment mix (mart.customer_story):")
@@ -47,9 +48,9 @@ def render(engine: Engine) -> str:
         lines.append(f"  {label:<10} {n:>6,}  {100 * n / total:5.1f}%")
     reasons = quarantine_reasons(engine)
     if reasons:
-        lines.append("Quarantined (latest):")
-        for location, reason in reasons:
-            lines.append(f"  {location}: {reason}")
+        lines.append("Quarantined (records per source, latest reason; all in raw.quarantine):")
+        for source, n, location, reason in reasons:
+            lines.append(f"  {source:<12} {n:>4}  {location}: {reason}")
     lines.append("A few story rows:")
     for row in story_rows(engine):
         score = next((f"{k}={row[k]}" for k in ("nps", "csat", "ces") if row[k] is not None), "")

@@ -52,24 +52,34 @@ def sample_surveys(
 
 def demo(
     out: Annotated[Path, typer.Option(help="Where the sample exports are written.")] = Path(".voc/sample"),
+    exports: Annotated[Path, typer.Option(help="Where the CX extract is written.")] = Path("exports"),
     database_url: DatabaseOpt = None,
 ) -> None:
-    """Generate the bundled sample, run ingest, enrich and publish, and print a summary."""
+    """Generate the bundled multi-channel sample, run ingest, enrich, publish, trends and the CX extract."""
+    from datetime import timedelta
+
+    from voc.pipeline import trends
+    from voc.pipeline.customers import resolve_customers
     from voc.pipeline.db import libpq_dsn, resolve_url
     from voc.pipeline.enrich import enrich_pending
-    from voc.pipeline.ingest import ingest_surveys
-    from voc.pipeline.publish import publish as do_publish
-    from voc.pipeline.sample import generate_surveys
+    from voc.pipeline.extract.report import write_extract
+    from voc.pipeline.ingest import ingest_files
+    from voc.pipeline.sample import DAYS, END, generate_all
     from voc.pipeline.summary import render
 
     eng = engine(database_url)
     typer.echo("== ingest")
-    for source, (folder, mapping) in generate_surveys(out).items():
-        print_reports(ingest_surveys(eng, [folder], source=source, mapping=mapping))
+    for source, kind, folder, mapping in generate_all(out):
+        print_reports(ingest_files(eng, kind, [folder], source=source, mapping=mapping))
     typer.echo("== enrich")
     typer.echo(str(enrich_pending(eng)))
     typer.echo("== publish")
-    do_publish(eng)
+    typer.echo(str(resolve_customers(eng)))
+    last_day = (END - timedelta(seconds=1)).date()
+    built = trends.build_range(eng, last_day - timedelta(days=DAYS), last_day)
+    typer.echo(f"complaint trends built for {len(built)} days ({sum(r.spikes for r in built)} spikes)")
+    extract = write_extract(eng, last_day, exports)
     typer.echo(render(eng))
+    typer.echo(f"\nCX extract for {last_day}:\n  {extract.csv_path}\n  {extract.html_path}")
     typer.echo(f"\nQuery it yourself:  psql \"{libpq_dsn(resolve_url(database_url))}\" "
                "-c 'select count(*) from mart.customer_story'")

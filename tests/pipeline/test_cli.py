@@ -24,13 +24,15 @@ def _layer_counts(output: str) -> dict[str, int]:
 
 
 def test_demo_runs_end_to_end_and_twice_gives_the_same_tables(db_env, tmp_path):
-    first = voc("demo", "--out", str(tmp_path / "sample"), env=db_env)
+    first = voc("demo", "--out", str(tmp_path / "sample"), "--exports", str(tmp_path / "exports"), env=db_env)
     counts = _layer_counts(first.stdout)
     assert counts["mart.customer_story"] == counts["core.feedback_item"] == counts["core.enrichment"] > 500
-    assert counts["raw.quarantine"] == 3
-    assert "nps: 11 is greater than the maximum of 10" in first.stdout
+    assert counts["raw.quarantine"] == 13  # broken on purpose: 3 survey rows, 10 across the other channels
+    assert counts["mart.complaint_trend_daily"] > 0
+    assert (tmp_path / "exports" / "complaint_trends" / "2026-10-31" / "report.html").exists()
+    assert re.search(r"surveys\s+3\s+surveys_nps_csat.csv:\d+: ", first.stdout)
     assert "Sentiment mix" in first.stdout
-    second = voc("demo", "--out", str(tmp_path / "sample"), env=db_env)
+    second = voc("demo", "--out", str(tmp_path / "sample"), "--exports", str(tmp_path / "exports"), env=db_env)
     assert _layer_counts(second.stdout) == counts
     assert "loaded 0, duplicate 490, quarantined 3" in second.stdout
 
