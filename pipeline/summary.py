@@ -36,6 +36,19 @@ def story_rows(engine: Engine, limit: int = 5) -> list[dict]:
         return [dict(r._mapping) for r in rows]
 
 
+def one_customer(engine: Engine, limit: int = 8) -> list[dict]:
+    """Return the timeline of the identified customer heard on the most channels (ties: most items)."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("""
+            SELECT t.customer_key, t.occurred_at, t.channel, t.sentiment_label, t.journey_stage, t.text
+            FROM mart.customer_timeline t
+            WHERE t.customer_key = (SELECT customer_key FROM mart.customer_health
+                                    ORDER BY channel_count DESC, item_count DESC, customer_key LIMIT 1)
+            ORDER BY t.item_seq LIMIT :n
+        """), {"n": limit})
+        return [dict(r._mapping) for r in rows]
+
+
 def render(engine: Engine) -> str:
     """Return a plain-text summary of the three layers, the sentiment mix and a few story rows."""
     lines = ["Rows per layer:"]
@@ -50,7 +63,15 @@ def render(engine: Engine) -> str:
     if reasons:
         lines.append("Quarantined (records per source, latest reason; all in raw.quarantine):")
         for source, n, location, reason in reasons:
-            lines.append(f"  {source:<12} {n:>4}  {location}: {reason}")
+            lines.append(f"  {source:<16} {n:>4}  {location}: {reason}")
+    timeline = one_customer(engine)
+    if timeline:
+        lines.append(f"One customer across channels ({timeline[0]['customer_key']}, mart.customer_timeline):")
+        for row in timeline:
+            words = (row["text"] or "(score only)").replace("\n", " ")
+            words = words if len(words) <= 60 else words[:57] + "..."
+            lines.append(f"  {row['occurred_at']:%Y-%m-%d %H:%M} {row['channel']:<7} {row['sentiment_label'] or '-':<8}"
+                         f" {row['journey_stage']:<9} {words}")
     lines.append("A few story rows:")
     for row in story_rows(engine):
         score = next((f"{k}={row[k]}" for k in ("nps", "csat", "ces") if row[k] is not None), "")
