@@ -407,3 +407,19 @@ def generate_all(out: Path, *, seed: int = 7) -> list[tuple[str, str, Path, Path
         ("reviews", "review", _reviews(out, people, rng), None),
     ]
     return sources
+
+
+def generate_crm_links(out: Path, *, customers: int = 250, seed: int = 7) -> Path:
+    """Write a CRM export linking identifiers the channels cannot link themselves (a social handle to a
+    customer id and e-mail), for the customers who connected their social account: about 60%, and always
+    the story customer. Columns are identifier kinds, as ``voc identity link`` expects."""
+    rng = random.Random(seed * 1_000 + 11)
+    path = out / "crm" / "crm_customers.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["customer_id", "email", "handle"])
+        for i in range(customers):
+            if i == STORY or rng.random() < 0.6:
+                writer.writerow([f"C{10000 + i}", f"customer{i}@example.com", f"@customer{i}"])
+    return path

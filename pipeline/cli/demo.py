@@ -59,12 +59,12 @@ def demo(
     from datetime import timedelta
 
     from voc.pipeline import trends
-    from voc.pipeline.customers import resolve_customers
+    from voc.pipeline.customers import load_crm_links, resolve_customers
     from voc.pipeline.db import libpq_dsn, resolve_url
     from voc.pipeline.enrich import enrich_pending
     from voc.pipeline.extract.report import write_extract
     from voc.pipeline.ingest import ingest_files
-    from voc.pipeline.sample import DAYS, END, generate_all
+    from voc.pipeline.sample import DAYS, END, generate_all, generate_crm_links
     from voc.pipeline.summary import render
 
     eng = engine(database_url)
@@ -74,6 +74,8 @@ def demo(
     typer.echo("== enrich")
     typer.echo(str(enrich_pending(eng)))
     typer.echo("== publish")
+    links = load_crm_links(eng, generate_crm_links(out))
+    typer.echo(f"{links} new identity links from the CRM export")
     typer.echo(str(resolve_customers(eng)))
     last_day = (END - timedelta(seconds=1)).date()
     built = trends.build_range(eng, last_day - timedelta(days=DAYS), last_day)

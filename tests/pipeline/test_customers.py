@@ -86,3 +86,20 @@ def test_protected_identifiers_are_what_items_store(engine):
     with engine.connect() as conn:
         ids = conn.exec_driver_sql("SELECT customer_ids FROM core.feedback_item").scalar_one()
     assert ids == protect({"email": "Ann@Example.com", "phone": "+44 20 7946 0958"})
+
+
+def test_identity_cli_links_and_resolves(db_env, tmp_path):
+    import subprocess
+    import sys
+
+    crm = tmp_path / "crm.csv"
+    crm.write_text("customer_id,email\nC1,ann@example.com\n")
+    run = [sys.executable, "-m", "voc.pipeline.cli", "identity"]
+    out = subprocess.run([*run, "link", str(crm)], env=db_env, capture_output=True, text=True, check=True).stdout
+    assert out.startswith("1 new links")
+    out = subprocess.run([*run, "resolve"], env=db_env, capture_output=True, text=True, check=True).stdout
+    assert "2 identifiers -> 1 customers" in out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name\nAnn\n")
+    result = subprocess.run([*run, "link", str(bad)], env=db_env, capture_output=True, text=True)
+    assert result.returncode == 2 and "unknown: name" in result.stderr
