@@ -13,7 +13,9 @@ def nlp():
 
 
 def test_pipeline_is_a_spacy_pipeline_with_the_registered_component(nlp):
-    assert nlp.pipe_names == ["voc_vader_sentiment"]
+    from voc.nlp.pipeline import COMPONENTS
+
+    assert nlp.pipe_names == list(COMPONENTS) and "voc_vader_sentiment" in nlp.pipe_names
 
 
 def test_labels_follow_the_compound_score(nlp):
