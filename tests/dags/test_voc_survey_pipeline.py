@@ -1,7 +1,8 @@
 """The survey DAG end to end: ``dag.test()`` in a real Airflow on PostgreSQL, writing a real warehouse.
 
-Each test has its own warehouse database (``engine``/``db_env``); the Airflow metadata database is
-shared by the session. Retries are shortened to one second for the failing run only.
+Each test has its own warehouse database (``engine``/``db_env``) and one ``dag.test()`` process; the
+Airflow metadata database is shared by the session. Retries are shortened to one second for the failing
+run only.
 """
 
 from __future__ import annotations
@@ -22,11 +23,9 @@ CUSTOMER_STORY_URI = "postgres://warehouse:5432/voc/mart/customer_story"
 
 
 def assert_succeeded(result):
-    assert result.report is not None, result.output[-5000:]
-    assert result.returncode == 0 and result.report["state"] == "success", result.output[-5000:]
+    assert result.succeeded, result.output[-5000:]
     assert result.states == {"ingest": "success", "enrich": "success", "publish": "success"}
-    assert {task_id: ti["try_number"] for task_id, ti in result.report["tasks"].items()} == {
-        "ingest": 1, "enrich": 1, "publish": 1}
+    assert result.tries == {"ingest": 1, "enrich": 1, "publish": 1}
 
 
 def assert_story_complete(engine):
@@ -39,11 +38,12 @@ def assert_story_complete(engine):
         assert not_enriched.scalar_one() == 0
 
 
-def test_hourly_run_loads_enriches_and_publishes_and_a_rerun_adds_nothing(run_dag, engine, db_env, tmp_path):
+def test_hourly_run_loads_enriches_and_publishes_and_a_rerun_adds_nothing(dag_session, engine, db_env, tmp_path):
     folder, _ = generate_surveys(tmp_path / "sample")["surveys"]
     dsn = db_env["VOC_DATABASE_URL"]
+    dag = dag_session(DAG_ID)
 
-    first = run_dag(DAG_ID, "2026-01-01T00:00:00+00:00", {"VOC_DATABASE_URL": dsn, "VOC_SURVEY_DROP_DIR": str(folder)})
+    first = dag.run("2026-01-01T00:00:00+00:00", {"VOC_DATABASE_URL": dsn, "VOC_SURVEY_DROP_DIR": str(folder)})
 
     assert_succeeded(first)
     assert_story_complete(engine)
@@ -54,12 +54,12 @@ def test_hourly_run_loads_enriches_and_publishes_and_a_rerun_adds_nothing(run_da
     assert ingested["items"] == count(engine, "core.feedback_item")
     assert first.report["xcom"]["enrich"]["enriched"] == ingested["items"]
     assert first.report["xcom"]["publish"] == {table: count(engine, table) for table in LAYER_TABLES}
-    assert first.report["asset_events"] == [{"task_id": "publish", "uri": CUSTOMER_STORY_URI}]
+    assert first.report["asset_events"] == [{"task_id": "publish", "uri": CUSTOMER_STORY_URI, "extra": {}}]
     before = table_counts(engine)
 
     # Same hour again, the warehouse now given as the Airflow connection: it must win over the
     # (unreachable) VOC_DATABASE_URL, and loading the same drop folder again must change nothing.
-    again = run_dag(DAG_ID, "2026-01-01T00:00:00+00:00", {
+    again = dag.run("2026-01-01T00:00:00+00:00", {
         "AIRFLOW_CONN_VOC_WAREHOUSE": dsn, "VOC_DATABASE_URL": UNREACHABLE_WAREHOUSE,
         "VOC_SURVEY_DROP_DIR": str(folder),
     })
@@ -74,17 +74,19 @@ def test_hourly_run_loads_enriches_and_publishes_and_a_rerun_adds_nothing(run_da
 
 
 def test_missing_drop_folder_fails_the_run_after_retrying_and_a_rerun_after_the_fix_recovers(
-    run_dag, engine, db_env, tmp_path
+    dag_session, engine, db_env, tmp_path
 ):
     ces_folder, ces_mapping = generate_surveys(tmp_path / "sample")["support_ces"]
     drop = tmp_path / "drop"
     env = {"VOC_DATABASE_URL": db_env["VOC_DATABASE_URL"], "VOC_SURVEY_DROP_DIR": str(drop),
            "VOC_SURVEY_SOURCE": "support_ces", "VOC_SURVEY_MAPPING": str(ces_mapping)}
 
-    failed = run_dag(DAG_ID, "2026-01-01T01:00:00+00:00", env, "--retries", "1", "--retry-delay", "1")
+    dag = dag_session(DAG_ID)
+
+    failed = dag.run("2026-01-01T01:00:00+00:00", env, retries=1, retry_delay=1)
 
     assert failed.report is not None, failed.output[-5000:]
-    assert failed.returncode != 0 and failed.report["state"] == "failed"
+    assert failed.report["state"] == "failed"
     assert failed.states == {"ingest": "failed", "enrich": "upstream_failed", "publish": "upstream_failed"}
     assert failed.report["tasks"]["ingest"]["try_number"] == 2, "the failing ingest was not retried"
     assert f"FileNotFoundError: {drop}: no such file or folder" in failed.output
@@ -92,7 +94,7 @@ def test_missing_drop_folder_fails_the_run_after_retrying_and_a_rerun_after_the_
     assert count(engine, "raw.load_batch") == count(engine, "core.feedback_item") == 0
 
     shutil.copytree(ces_folder, drop)
-    recovered = run_dag(DAG_ID, "2026-01-01T01:00:00+00:00", env)
+    recovered = dag.run("2026-01-01T01:00:00+00:00", env)
 
     assert_succeeded(recovered)
     assert_story_complete(engine)
