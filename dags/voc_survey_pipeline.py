@@ -11,10 +11,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from _voc_common import survey_drop, warehouse_engine
-from airflow.sdk import Asset, dag, task
-
-CUSTOMER_STORY = Asset(name="voc_customer_story", uri="postgres://warehouse:5432/voc/mart/customer_story")
+from _voc_assets import CUSTOMER_STORY
+from _voc_common import survey_drop, task_defaults, warehouse_engine
+from airflow.sdk import dag, task
 
 
 @dag(
@@ -23,14 +22,7 @@ CUSTOMER_STORY = Asset(name="voc_customer_story", uri="postgres://warehouse:5432
     catchup=False,
     max_active_runs=1,
     tags=["voc", "surveys", "ingest"],
-    default_args={
-        "owner": "voc-data",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=2),
-        "retry_exponential_backoff": 2.0,
-        "max_retry_delay": timedelta(minutes=30),
-        "execution_timeout": timedelta(minutes=30),
-    },
+    default_args=task_defaults(timeout=timedelta(minutes=30)),
 )
 def voc_survey_pipeline():
     """Load the survey drop folder into raw/core, tag the new items, refresh mart.customer_story."""

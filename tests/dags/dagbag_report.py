@@ -40,6 +40,9 @@ def _task_report(task) -> dict:
         "retry_delay_seconds": task.retry_delay.total_seconds(),
         "execution_timeout_seconds": task.execution_timeout.total_seconds() if task.execution_timeout else None,
         "outlets": [getattr(outlet, "uri", str(outlet)) for outlet in task.outlets],
+        "pool": task.pool,
+        "trigger_rule": getattr(task.trigger_rule, "value", task.trigger_rule),
+        "mapped": any(cls.__name__ == "MappedOperator" for cls in type(task).__mro__),
         "upstream": sorted(task.upstream_task_ids),
     }
 
@@ -65,6 +68,8 @@ def main(dags_folder: Path, out: Path) -> None:
                     "tags": sorted(dag.tags),
                     "catchup": dag.catchup,
                     "schedule": str(dag.schedule),
+                    "timetable": type(dag.timetable).__name__,
+                    "max_active_runs": dag.max_active_runs,
                     "start_date": dag.start_date.isoformat() if dag.start_date else None,
                     "doc_md": dag.doc_md,
                     "tasks": {task.task_id: _task_report(task) for task in dag.tasks},
