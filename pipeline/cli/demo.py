@@ -11,7 +11,7 @@ import typer
 from voc.pipeline.cli.common import DatabaseOpt, JsonOpt, engine
 from voc.pipeline.cli.ingest import print_reports
 
-sample_app = typer.Typer(help="Generate realistic sample feedback files.", no_args_is_help=True)
+sample_app = typer.Typer(help="Generate realistic sample feedback files.", invoke_without_command=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -35,6 +35,25 @@ def summary(database_url: DatabaseOpt = None) -> None:
     from voc.pipeline.summary import render
 
     typer.echo(render(engine(database_url)))
+
+
+@sample_app.callback()
+def sample_scaled(
+    ctx: typer.Context,
+    items: Annotated[int | None, typer.Option(min=1, help="Feedback items to generate across all channels.")] = None,
+    out: Annotated[Path, typer.Option(help="Folder to write the files into.")] = Path(".voc/bench-sample"),
+    seed: Annotated[int, typer.Option()] = 42,
+) -> None:
+    """With --items N: write N items of multi-channel feedback for benchmarks (fixed seed, streamed)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if items is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
+    from voc.pipeline.bench.sample import generate
+
+    for source, kind, path in generate(out, items, seed=seed):
+        typer.echo(f"{source} ({kind}): {path}")
 
 
 @sample_app.command("surveys")

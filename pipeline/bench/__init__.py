@@ -1,0 +1,1 @@
+"""Throughput benchmark: a scaled multi-channel sample, the run, and the references it is compared with."""
