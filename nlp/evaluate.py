@@ -1,9 +1,9 @@
 """Accuracy of the tagger against labelled feedback: per-class precision, recall, F1 and a confusion matrix.
 
 Sentiment is compared on three classes (negative, neutral, positive; an unscored item counts as
-neutral). Topics are compared on the topic each item complains about (``primary_topic``): its
-complaint topic with the most evidence (earliest on a tie); else, when the item is a complaint, its
-topic with the most evidence; else ``(none)``. A gold topic
+neutral). Topics are compared on the topic each item complains about (``primary_topic``): none
+unless the item is a complaint; then its complaint topic with the most evidence (earliest on a
+tie), else its topic with the most evidence. A gold topic
 value matches a taxonomy topic by id or label, ignoring case and punctuation ("longlines" is
 ``long_lines``); gold values that name no topic ("Can't Tell", empty) count as ``(none)``. Topic
 macro-F1 averages the taxonomy topics present in the gold labels; ``(none)`` is not averaged.
@@ -88,10 +88,11 @@ def report(pairs: Iterable[tuple[str, str]], labels: Iterable[str] | None = None
 
 
 def primary_topic(result: dict) -> str:
-    """The topic an item complains about: its complaint topic with the most evidence (earliest on a tie);
-    else, if the item is a complaint, its topic with the most evidence; else ``(none)``."""
-    complaints = [t for t in result["topics"] if t["complaint"]]
-    candidates = complaints or (result["topics"] if result["is_complaint"] else [])
+    """The topic an item complains about: ``(none)`` unless the item is a complaint; then its complaint
+    topic with the most evidence (earliest on a tie), else its topic with the most evidence."""
+    if not result["is_complaint"]:
+        return NONE
+    candidates = [t for t in result["topics"] if t["complaint"]] or result["topics"]
     if not candidates:
         return NONE
     return min(candidates, key=lambda t: (-len(t["evidence"]), t["evidence"][0]["start"]))["topic"]

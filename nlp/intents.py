@@ -1,6 +1,7 @@
 """``voc_intents``: what the customer is doing, on ``doc._.intents`` and ``doc._.is_complaint``.
 
-Flags, in this order: ``complaint`` (a complaint topic, or a negative item), ``praise`` (a clearly
+Flags, in this order: ``complaint`` (a negative item, or a complaint topic whose sentences are not
+positive), ``praise`` (a clearly
 positive sentence), ``question``, ``suggestion`` and ``churn_risk`` (cancelling, closing an account,
 switching to a competitor, "never again"). Phrases are matched on lower-cased lemmas.
 """
@@ -8,8 +9,10 @@ switching to a competitor, "never again"). Phrases are matched on lower-cased le
 from __future__ import annotations
 
 from spacy.language import Language
-from spacy.matcher import Matcher
 from spacy.tokens import Doc
+
+from voc.nlp.lemmatize import token_table
+from voc.nlp.normalize import text_of
 
 INTENTS = ("complaint", "praise", "question", "suggestion", "churn_risk")
 PRAISE_AT = 0.5  # a sentence this positive praises something
@@ -20,72 +23,101 @@ for _name, _default in (("intents", ()), ("is_complaint", False)):
         Doc.set_extension(_name, default=_default)
 
 
-def _l(*words: str) -> dict:
-    return {"LEMMA": {"IN": list(words)}}
+ANY = "*"  # one token of any kind
 
 
-OPT = {"OP": "?"}
-ANY = {"OP": "?"}
+def _expand(*slots: tuple[str, ...] | str) -> list[tuple[str, ...]]:
+    """All lemma sequences of a pattern: each slot is one lemma, a tuple of alternatives, or "?" + slot
+    for an optional token of any kind."""
+    sequences: list[tuple[str, ...]] = [()]
+    for slot in slots:
+        if slot == "?":
+            sequences = [seq + extra for seq in sequences for extra in ((), (ANY,))]
+            continue
+        options = (slot,) if isinstance(slot, str) else slot
+        sequences = [seq + (option,) for seq in sequences for option in options]
+    return sequences
+
+
+MODAL = ("would", "could")
+NICE = ("nice", "great", "good", "better", "helpful", "useful", "lovely")
+ACTIONS = ("fly", "order", "buy", "shop", "use", "book", "come", "return", "recommend")
+PROVIDERS = ("provider", "supplier", "bank", "airline", "company", "carrier", "shop", "store")
 SUGGESTION = [
-    [_l("should"), {"LEMMA": {"NOT_IN": ["not"]}}],
-    [_l("would", "could"), _l("be"), _l("nice", "great", "good", "better", "helpful", "useful", "lovely")],
-    [_l("would", "'d"), _l("love", "like", "prefer"), {"LEMMA": {"IN": ["to", "a", "an", "more", "some", "if"]}}],
-    [_l("wish")], [_l("suggest", "suggestion", "recommendation", "idea")], [_l("improve", "improvement")],
-    [_l("please", "pls", "plz", "kindly"), _l("add", "make", "bring", "offer", "introduce", "consider", "allow")],
-    [_l("why"), _l("not", "don't")], [_l("how"), _l("about")], [_l("consider")],
-    [_l("need", "needs"), _l("to"), _l("be", "have", "add", "make", "improve", "offer", "get")],
+    *_expand("should"), *_expand(MODAL, "be", NICE), *_expand(("would", "'d"), ("love", "like", "prefer"),
+                                                           ("to", "a", "an", "more", "some", "if")),
+    *_expand(("wish", "suggest", "suggestion", "recommendation", "idea", "improve", "improvement", "consider")),
+    *_expand(("please", "pls", "plz", "kindly"), ("add", "make", "bring", "offer", "introduce", "consider", "allow")),
+    *_expand("why", "not"), *_expand("how", "about"),
+    *_expand("need", "to", ("be", "have", "add", "make", "improve", "offer", "get")),
 ]
 CHURN = [
-    [_l("cancel", "close", "delete", "terminate"), _l("my", "our", "the"), OPT,
-     _l("account", "subscription", "membership", "contract", "card", "policy", "plan", "service")],
-    [_l("switch", "move", "go", "change"), _l("to"), {"IS_TITLE": True}],
-    [_l("switch", "switching"), _l("provider", "supplier", "bank", "airline", "company", "carrier", "to")],
-    [_l("take", "taking"), _l("my", "our"), _l("business", "custom", "money"), _l("elsewhere")],
-    [_l("go", "shop", "look"), _l("elsewhere")],
-    [_l("never"), _l("fly", "order", "buy", "shop", "use", "book", "come", "return", "recommend"), ANY, ANY,
-     _l("again")],
-    [_l("not", "never"), _l("be"), _l("back", "return", "returning", "use", "using", "fly", "flying", "order",
-                                       "ordering", "shop", "shopping", "buy", "buying", "book", "booking")],
-    [_l("will", "would"), _l("not"), _l("fly", "order", "buy", "shop", "use", "book", "come", "return", "recommend")],
-    [_l("lose", "lost"), _l("a"), OPT, _l("customer")],
-    [_l("last"), _l("time"), _l("i", "we"), _l("fly", "order", "buy", "shop", "use", "book")],
-    [_l("find", "look"), _l("another", "a"), OPT, _l("provider", "supplier", "bank", "airline", "company", "carrier",
-                                                      "shop", "store")],
-    [_l("unsubscribe")], [_l("done"), _l("with"), _l("you")],
+    *_expand(("cancel", "close", "delete", "terminate"), ("my", "our", "the"), "?",
+             ("account", "subscription", "membership", "contract", "card", "policy", "plan", "service")),
+    *_expand(("switch", "switching", "move", "moving"), "to"), *_expand("switch", PROVIDERS),
+    *_expand("take", ("my", "our"), ("business", "custom", "money"), "elsewhere"),
+    *_expand(("go", "shop", "look"), "elsewhere"),
+    *_expand("never", ACTIONS, "again"), *_expand("never", ACTIONS, "?", "again"),
+    *_expand("never", ACTIONS, "?", "?", "again"),
+    *_expand(("not", "never"), "be", ("back", "return", "returning", "use", "using", "fly", "flying", "order",
+                                      "ordering", "shop", "shopping", "buy", "buying", "book", "booking")),
+    *_expand("will", "not", ACTIONS), *_expand("would", "not", ACTIONS),
+    *_expand("lose", "a", "?", "customer"), *_expand("last", "time", ("i", "we"), ACTIONS),
+    *_expand(("find", "look"), ("another", "a"), "?", PROVIDERS),
+    *_expand("unsubscribe"), *_expand("do", "with", "you"),
 ]
+
+
+class SequenceMatcher:
+    """Find lemma sequences (``ANY`` matches any token) in a list of lemmas, indexed by first lemma:
+    far cheaper than a spaCy ``Matcher`` with ``IN`` predicates for a few hundred fixed phrases."""
+
+    def __init__(self, sequences: list[tuple[str, ...]]) -> None:
+        self.by_first: dict[str, list[tuple[str, ...]]] = {}
+        for seq in sequences:
+            self.by_first.setdefault(seq[0], []).append(seq)
+
+    def found(self, lemmas: list[str]) -> bool:
+        n = len(lemmas)
+        for i, lemma in enumerate(lemmas):
+            for seq in self.by_first.get(lemma, ()):
+                if i + len(seq) <= n and all(s == ANY or s == lemmas[i + k] for k, s in enumerate(seq)):
+                    return True
+        return False
 
 
 class IntentFlagger:
-    def __init__(self, nlp: Language) -> None:
-        self.matcher = Matcher(nlp.vocab)
-        self.matcher.add("suggestion", SUGGESTION)
-        self.matcher.add("churn_risk", CHURN)
+    def __init__(self) -> None:
+        self.matchers = {"suggestion": SequenceMatcher(SUGGESTION), "churn_risk": SequenceMatcher(CHURN)}
 
     def __call__(self, doc: Doc) -> Doc:
+        ext = doc._
         found = set()
-        complaint_topic = any(hit.complaint for hit in doc._.topics)
-        if complaint_topic or doc._.sentiment_label == "negative":
+        # a complaint topic counts unless its own sentences are positive ("arrived on time, thanks")
+        complaint_topic = any(hit.complaint and hit.sentiment_label != "positive" for hit in ext.topics)
+        if complaint_topic or ext.sentiment_label == "negative":
             found.add("complaint")
-        if any(score >= PRAISE_AT for _, _, score in doc._.sentences) and doc._.sentiment_label != "negative":
+        if any(score >= PRAISE_AT for _, _, score in ext.sentences) and ext.sentiment_label != "negative":
             found.add("praise")
-        if "?" in doc.text or self._starts_with_wh(doc):
+        table = token_table(doc)
+        if "?" in text_of(doc) or self._starts_with_wh(doc, ext.mentions, table):
             found.add("question")
-        strings = doc.vocab.strings
-        found.update(strings[match_id] for match_id, _, _ in self.matcher(doc))
-        doc._.intents = [name for name in INTENTS if name in found]
-        doc._.is_complaint = "complaint" in found
+        lemmas = [lemma.lower() for lemma in table.lemmas]
+        found.update(name for name, matcher in self.matchers.items() if matcher.found(lemmas))
+        ext.intents = [name for name in INTENTS if name in found]
+        ext.is_complaint = "complaint" in found
         return doc
 
     @staticmethod
-    def _starts_with_wh(doc: Doc) -> bool:
-        skip = set(doc._.mentions)
-        for sent in doc.sents if doc.has_annotation("SENT_START") else [doc[:]]:
-            first = next((t for t in sent if t.i not in skip and not t.is_punct), None)
-            if first is not None and first.norm_ in WH:
+    def _starts_with_wh(doc: Doc, mentions, table) -> bool:
+        skip, norms = set(mentions), table.norms
+        for start in table.sent_starts:
+            first = next((i for i in range(start, len(norms)) if i not in skip), None)
+            if first is not None and norms[first] in WH:
                 return True
         return False
 
 
 @Language.factory("voc_intents")
 def make_intents(nlp: Language, name: str) -> IntentFlagger:
-    return IntentFlagger(nlp)
+    return IntentFlagger()

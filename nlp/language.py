@@ -2,8 +2,9 @@
 
 Running lingua on every item would cost more than the rest of the pipeline together (see
 MEASUREMENTS.md), and most feedback of an English-speaking company is plainly English. So the
-component decides cheaply first: when most of the words are English words (stop words, the lemma
-table, the sentiment lexicon), the item is English. Only the rest goes to lingua, restricted to
+component decides cheaply first: when the text has two English function words that the other
+languages do not share, or most of its words are English words (stop words, the lemma table, the
+sentiment lexicon), the item is English. Only the rest goes to lingua, restricted to
 the configured languages (short texts are too ambiguous to choose among 75).
 """
 
@@ -15,12 +16,19 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from voc.nlp.lemmatize import lemma_table
+from voc.nlp.lemmatize import lemma_table, token_table
 
 if not Doc.has_extension("language"):
     Doc.set_extension("language", default=None)
 
 DEFAULT_LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "nl")
+# function words that are English and not words of the other default languages (as "no", "me", "in",
+# "is", "was", "had", "do", "still" and "on" are): two of them make a text English without lingua
+ENGLISH_MARKERS = frozenset({
+    "the", "and", "you", "your", "my", "with", "this", "that", "have", "has", "not", "but", "are", "for",
+    "of", "it", "its", "they", "we", "our", "from", "what", "why", "how", "will", "can", "would", "there",
+    "their", "been", "just", "get", "got", "did", "does", "be", "to", "at", "when", "where", "who", "which",
+    "were", "after", "again", "about", "because"})
 
 
 @cache
@@ -46,19 +54,23 @@ class LanguageDetector:
         self.stats = {"cheap": 0, "lingua": 0}
 
     def __call__(self, doc: Doc) -> Doc:
-        skip = set(doc._.mentions) | set(doc._.urls)
-        words = [t.norm_ for t in doc if t.is_alpha and t.i not in skip]
+        ext = doc._
+        table = token_table(doc)
+        skip = set(ext.mentions) | set(ext.urls)
+        words = [norm for i, norm in enumerate(table.norms) if table.alpha[i] and i not in skip]
         if not words:
-            doc._.language = None
+            ext.language = None
             return doc
-        known = sum(1 for w in words if w in self.english)
-        if known >= self.english_share * len(words):
+        markers = sum(1 for w in words if w in ENGLISH_MARKERS)
+        if markers >= 2 or (markers and len(words) <= 6) or \
+                sum(1 for w in words if w in self.english) >= self.english_share * len(words):
             self.stats["cheap"] += 1
-            doc._.language = "en"
+            ext.language = "en"
             return doc
         self.stats["lingua"] += 1
-        found = _detector(self.languages).detect_language_of(" ".join(t.text for t in doc if t.i not in skip))
-        doc._.language = found.iso_code_639_1.name.lower() if found is not None else None
+        text = " ".join(t for i, t in enumerate(table.texts) if i not in skip)
+        found = _detector(self.languages).detect_language_of(text)
+        ext.language = found.iso_code_639_1.name.lower() if found is not None else None
         return doc
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from functools import cache
 
+import numpy
 import spacy
 import spacy_lookups_data
+from spacy.attrs import IDX, IS_ALPHA, IS_PUNCT, LEMMA, LIKE_NUM, NORM, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import load_language_data
@@ -38,17 +40,62 @@ def phrase_key(phrase: str) -> str:
     return " ".join(lemma_of(t.norm_) for t in blank_english().make_doc(phrase.lower()))
 
 
+class TokenTable:
+    """Plain lists of the token attributes later components read, built once per doc: iterating a
+    ``Doc`` creates a Python object per token, which costs more than the work done on it."""
+
+    __slots__ = ("texts", "norms", "lemmas", "punct", "alpha", "num", "idx", "sent_starts")
+
+    def __init__(self, doc: Doc, lemmas: dict[str, str] | None = None, ids: dict[str, int] | None = None) -> None:
+        """Read the attributes of every token through arrays (no Token objects); with ``lemmas``, also
+        set each token's lemma from that lookup table keyed by the norm (``ids`` remembers string-store
+        ids of lemmas already added to this doc's vocab)."""
+        strings = doc.vocab.strings
+        rows = doc.to_array([ORTH, NORM, LEMMA, IS_PUNCT, IS_ALPHA, LIKE_NUM, IDX, SENT_START]).tolist()
+        self.texts = [strings[r[0]] for r in rows]
+        self.norms = [strings[r[1]] for r in rows]
+        if lemmas is not None:
+            self.lemmas = [lemmas.get(n, n) for n in self.norms]
+            if rows:
+                ids = {} if ids is None else ids
+                for lemma in self.lemmas:
+                    if lemma not in ids:
+                        ids[lemma] = strings.add(lemma)
+                array = numpy.array([ids[lemma] for lemma in self.lemmas], dtype="uint64")
+                doc.from_array([LEMMA], array.reshape(-1, 1))
+        else:
+            self.lemmas = [strings[r[2]] if r[2] else n for r, n in zip(rows, self.norms, strict=True)]
+        self.punct = [bool(r[3]) for r in rows]
+        self.alpha = [bool(r[4]) for r in rows]
+        self.num = [bool(r[5]) for r in rows]
+        self.idx = [r[6] for r in rows]  # character offset of each token
+        # SENT_START is 1 at a sentence start, -1 inside, 0 when no sentence boundaries were set
+        self.sent_starts = [i for i, r in enumerate(rows) if r[7] == 1 or i == 0] if rows else [0]
+
+    def char_span(self, start: int, end: int) -> tuple[int, int]:
+        """Character offsets of the tokens ``start:end``."""
+        return self.idx[start], self.idx[end - 1] + len(self.texts[end - 1])
+
+
+def token_table(doc: Doc) -> TokenTable:
+    """The doc's ``TokenTable`` (made by ``voc_lemmatizer``; built here if that did not run)."""
+    table = doc.user_data.get("voc_tokens")
+    if table is None:
+        table = doc.user_data["voc_tokens"] = TokenTable(doc)
+    return table
+
+
 class LookupLemmatizer:
     """Set ``token.lemma_`` from the lookup table, keyed by the token's norm."""
 
     def __init__(self) -> None:
         self.table = lemma_table()
+        self.ids: dict[str, int] = {}  # lemma -> id in this pipeline's string store
 
     def __call__(self, doc: Doc) -> Doc:
-        table = self.table
-        for token in doc:
-            norm = token.norm_
-            token.lemma_ = table.get(norm, norm)
+        if len(self.ids) > 500_000:  # typos and ids make the vocabulary unbounded: do not grow forever
+            self.ids.clear()
+        doc.user_data["voc_tokens"] = TokenTable(doc, self.table, self.ids)
         return doc
 
 

@@ -8,6 +8,8 @@ Each entry is a rule about how customers write to companies, not about one data 
 
 from __future__ import annotations
 
+import re
+
 # word -> valence on VADER's -4..+4 scale; 0.0 removes a word's sentiment
 WORD_VALENCE: dict[str, float] = {
     # requests and politeness
@@ -38,33 +40,53 @@ PHRASE_VALENCE: dict[str, float] = {
     "never arrive": -1.8, "never get": -1.5, "not work": -1.5, "do not work": -1.5, "not receive": -1.5,
     "not arrive": -1.5, "waste of": -2.0, "not ok": -1.5, "not okay": -1.5, "thank for nothing": -2.5,
     "no complaint": 1.5, "can not wait": 1.5, "could not be happy": 3.0, "could not ask for": 2.5,
-    "never disappoint": 2.5, "never fail": 2.0,
+    "would recommend": 2.0, "would highly recommend": 2.5, "would definitely recommend": 2.5,
+    "never disappoint": 2.5, "never fail to disappoint": -2.5, "never fail to amaze": 2.5,
 }
 
 # words that soften or request rather than judge; a sentence that is only a request stays neutral
 REQUEST_WORDS = frozenset({"please", "pls", "plz", "kindly", "help", "could", "can", "would"})
 
-_TIME_UNIT = {"LOWER": {"IN": ["min", "mins", "minute", "minutes", "hr", "hrs", "hour", "hours", "day", "days",
-                               "week", "weeks", "month", "months"]}}
-_AMOUNT = {"LIKE_NUM": True}
-_AUX = ["is", "are", "does", "do", "did", "can", "would", "will", "has", "have", "was", "were", "am", "should"]
-_SOME = {"LOWER": {"IN": ["a", "an", "several", "many", "few", "couple", "two", "three", "24"]}}
-# token patterns (spaCy Matcher) -> valence added to the clause they appear in
-PATTERN_VALENCE: dict[str, tuple[float, list[list[dict]]]] = {
-    # elapsed waiting time is a complaint: "for 2 hours", "been 6 days", "59 minutes now", "over an hour"
-    "elapsed_time": (-1.2, [
-        [{"LOWER": {"IN": ["for", "been", "over", "after", "waited", "waiting", "almost", "nearly", "another"]}},
-         {"LOWER": {"IN": ["a", "an", "the", "about", "over", "almost", "nearly", "like", "another"]}, "OP": "?"},
-         _AMOUNT | {"OP": "?"}, _SOME | {"OP": "?"}, _TIME_UNIT],
-        [_AMOUNT, _TIME_UNIT, {"LOWER": {"IN": ["now", "later", "late", "delay", "delayed", "wait", "waiting",
-                                                "and", "ago"]}}],
-    ]),
-    # a negated action states a failure: "can't book online", "won't answer", "not able to get through"
-    "negated_action": (-0.7, [[{"NORM": {"IN": ["not", "never", "cannot", "nothing", "unable"]}}]]),
-    # a "why" or "how come" question to a company is a complaint, not a request for information
-    "why_question": (-1.0, [[{"LOWER": "why"}, {"IS_PUNCT": True}], [{"LOWER": "how"}, {"LOWER": "come"}],
-                            [{"LOWER": "why"}, {"NORM": {"IN": _AUX}}]]),
-}
+TIME_UNITS = frozenset({"min", "mins", "minute", "minutes", "hr", "hrs", "hour", "hours", "day", "days", "week",
+                        "weeks", "month", "months"})
+NUMBER_AND_UNIT = re.compile(r"^\d+(min|mins|minutes|hr|hrs|hour|hours|day|days|wk|wks|weeks)$")
+WAIT_LEADS = frozenset({"for", "been", "over", "after", "waited", "waiting", "almost", "nearly", "another"})
+WAIT_FILLERS = frozenset({"a", "an", "the", "about", "over", "almost", "nearly", "like", "another", "several",
+                          "many", "few", "couple", "of"})
+WAIT_AFTER = frozenset({"now", "later", "late", "delay", "delayed", "wait", "waiting", "and", "ago"})
+FAILURE_WORDS = frozenset({"not", "never", "cannot", "nothing", "unable"})
+AUXILIARIES = frozenset({"is", "are", "does", "do", "did", "can", "would", "will", "has", "have", "was", "were",
+                         "am", "should"})
+ELAPSED_TIME, NEGATED_ACTION, WHY_QUESTION = -1.2, -0.7, -1.0
+
+
+def token_cues(norms: list[str], punct: list[bool], num: list[bool]) -> list[tuple[int, float]]:
+    """(token index, valence) of cues that need a look at neighbouring tokens:
+
+    - elapsed waiting time is a complaint: "for 2 hours", "been 6 days", "59 minutes now", "24hrs";
+    - a negated action states a failure: "can't book online", "won't answer", "not able to get through";
+    - a "why" or "how come" question to a company is a complaint, not a request for information.
+    """
+    cues = []
+    n = len(norms)
+    for i, norm in enumerate(norms):
+        if norm in FAILURE_WORDS:
+            cues.append((i, NEGATED_ACTION))
+        elif norm == "why" and i + 1 < n and (punct[i + 1] or norms[i + 1] in AUXILIARIES):
+            cues.append((i, WHY_QUESTION))
+        elif norm == "come" and i and norms[i - 1] == "how":
+            cues.append((i - 1, WHY_QUESTION))
+        elif norm in TIME_UNITS:
+            j = i - 1
+            while j >= max(0, i - 4) and (num[j] or norms[j] in WAIT_FILLERS) and norms[j] not in WAIT_LEADS:
+                j -= 1
+            if j >= 0 and norms[j] in WAIT_LEADS or (
+                    i and num[i - 1] and i + 1 < n and norms[i + 1] in WAIT_AFTER):
+                cues.append((i, ELAPSED_TIME))
+        elif i and norms[i - 1] in WAIT_LEADS and NUMBER_AND_UNIT.match(norm):
+            cues.append((i, ELAPSED_TIME))
+    return cues
+
 
 # VADER reads these only as intensifiers; standing alone ("your staff are incredible") they are praise
 ADJECTIVE_BOOSTERS: dict[str, float] = {"incredible": 2.8, "exceptional": 2.8, "tremendous": 2.5,

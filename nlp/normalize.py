@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from spacy.attrs import IS_ALPHA, LIKE_URL, SPACY
 from spacy.language import Language
 from spacy.symbols import NORM, ORTH
 from spacy.tokens import Doc
@@ -26,6 +27,14 @@ for _name in ("urls", "mentions", "hashtags", "emoji"):
 NEEDS_WORK = re.compile(r"[@#&]|http|www\.|([a-zA-Z])\1\1|[^\x00-\x7f]")
 ELONGATED = re.compile(r"([a-z])\1{2,}")
 ENTITIES = {"&amp;": "and", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'", "&lt;3": "<3"}
+
+
+def text_of(doc: Doc) -> str:
+    """``doc.text``, remembered: spaCy rebuilds it from every token on each access."""
+    text = doc.user_data.get("voc_text")
+    if text is None:
+        text = doc.user_data["voc_text"] = doc.text
+    return text
 
 
 @cache
@@ -46,12 +55,23 @@ def _known_words() -> frozenset[str]:
 
 
 def squeeze(word: str) -> str:
-    """Undo emphatic letter repetition: keep two letters if that makes a known word, else one."""
-    two = ELONGATED.sub(r"\1\1", word)
-    if two in _known_words():
-        return two
-    one = ELONGATED.sub(r"\1", word)
-    return one if one in _known_words() else two
+    """Undo emphatic letter repetition ("sooooo" -> "so", "goooood" -> "good", "baaad" -> "bad"):
+    prefer a form that carries sentiment or is a function word, then any known word."""
+    two, one = ELONGATED.sub(r"\1\1", word), ELONGATED.sub(r"\1", word)
+    for candidates in (_strong_words(), _known_words()):
+        for form in (two, one):
+            if form in candidates:
+                return form
+    return two
+
+
+@cache
+def _strong_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    from voc.nlp.sentiment import vader_lexicon
+
+    return frozenset(vader_lexicon()) | frozenset(STOP_WORDS)
 
 
 def add_entity_exceptions(nlp: Language) -> None:
@@ -62,28 +82,31 @@ def add_entity_exceptions(nlp: Language) -> None:
 
 class Normalizer:
     def __call__(self, doc: Doc) -> Doc:
-        if not NEEDS_WORK.search(doc.text):
+        if not NEEDS_WORK.search(text_of(doc)):
             return doc
         urls, mentions, hashtags, emoji = [], [], [], []
         emojis = emoji_lexicon()
-        after_hash = False
-        for token in doc:
-            text = token.text
-            if after_hash and token.i > 0 and not doc[token.i - 1].whitespace_ and token.is_alpha:
-                hashtags.append(token.i)
-            after_hash = text == "#"
-            first = text[0]
-            if first == "@" and len(text) > 1:
-                mentions.append(token.i)
-            elif token.like_url:
-                urls.append(token.i)
+        strings = doc.vocab.strings
+        # arrays instead of Token objects: this runs on every social post
+        rows = doc.to_array([ORTH, LIKE_URL, IS_ALPHA, SPACY]).tolist()
+        previous_text, previous_space = "", True
+        for i, (orth, like_url, is_alpha, space) in enumerate(rows):
+            text = strings[orth]
+            if previous_text == "#" and not previous_space and is_alpha:
+                hashtags.append(i)
+            previous_text, previous_space = text, space
+            if text[0] == "@" and len(text) > 1:
+                mentions.append(i)
+            elif like_url:
+                urls.append(i)
             elif not text.isascii():
                 found = [emojis[c] for c in text if c in emojis]
                 if found:
-                    emoji.append((token.i, " ".join(found)))
-            elif len(text) > 2 and ELONGATED.search(token.lower_):
-                token.norm_ = squeeze(token.lower_)
-        doc._.urls, doc._.mentions, doc._.hashtags, doc._.emoji = urls, mentions, hashtags, emoji
+                    emoji.append((i, " ".join(found)))
+            elif len(text) > 2 and ELONGATED.search(text.lower()):
+                doc[i].norm_ = squeeze(text.lower())
+        underscore = doc._
+        underscore.urls, underscore.mentions, underscore.hashtags, underscore.emoji = urls, mentions, hashtags, emoji
         return doc
 
 

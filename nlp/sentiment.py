@@ -18,18 +18,38 @@ import math
 from functools import cache
 
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
-from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE, SentimentIntensityAnalyzer, allcap_differential
+from vaderSentiment.vaderSentiment import (
+    BOOSTER_DICT,
+    C_INCR,
+    N_SCALAR,
+    NEGATE,
+    SPECIAL_CASES,
+    SentimentIntensityAnalyzer,
+    allcap_differential,
+)
 
-from voc.nlp.lemmatize import lemma_of
-from voc.nlp.lexicon import ADJECTIVE_BOOSTERS, PATTERN_VALENCE, PHRASE_VALENCE, REQUEST_WORDS, WORD_VALENCE
+from voc.nlp.lemmatize import lemma_of, token_table
+from voc.nlp.lexicon import ADJECTIVE_BOOSTERS, PHRASE_VALENCE, REQUEST_WORDS, WORD_VALENCE, token_cues
+from voc.nlp.normalize import text_of
 from voc.nlp.topics import sentence_of, sentence_starts
 
 POSITIVE_AT = 0.05  # VADER authors' recommended thresholds on the compound score
 NEGATIVE_AT = -0.05
 CONTRAST = frozenset({"but", "however", "although", "though", "yet", "unfortunately", "sadly"})
 NEGATIONS = frozenset(NEGATE) | {"no", "not", "never", "without"}
+NEGATE_WORDS = frozenset(NEGATE)
+INFLECTED = ("s", "ed", "ing")
+NEUTRALISED = frozenset(word for word, valence in WORD_VALENCE.items() if not valence)
+# how a question for information opens (a "why" or "where is my ..." question is a complaint instead)
+INFO_OPENERS = frozenset({"do", "does", "is", "are", "will", "can", "could", "may", "should", "would", "did", "am"})
+INFO_FRAMES = frozenset({("how", "do"), ("how", "can"), ("how", "long"), ("how", "many"), ("how", "much"),
+                         ("what", "time"), ("what", "is"), ("what", "are"), ("what", "do"), ("when", "is"),
+                         ("when", "will"), ("when", "does"), ("when", "do"), ("where", "do"), ("where", "can"),
+                         ("which", "is"), ("who", "do"), ("who", "should"), ("any", "chance"), ("any", "way")})
+IRREALIS = frozenset({"would", "wish", "if", "should", "could", "hoping", "hopefully", "wonder"})
+POLITE = frozenset({"thanks", "thank", "thx", "ty", "appreciate", "appreciated", "pls", "please", "kindly"})
 # VADER looks up to three words back for negations and boosters; three neutral words end that reach
 BARRIER = "\x1f"
 SCOPE_BREAK = (BARRIER,) * 3
@@ -54,6 +74,57 @@ def vader_lexicon() -> dict[str, float]:
     return dict(SentimentIntensityAnalyzer().lexicon)
 
 
+def _negated_word(word: str) -> bool:
+    return word in NEGATE_WORDS or "n't" in word
+
+
+def _negation_check(valence: float, lw: list[str], back: int, i: int) -> float:
+    """VADER's ``_negation_check`` on lower-cased words."""
+    if back == 0:
+        return valence * N_SCALAR if _negated_word(lw[i - 1]) else valence
+    if back == 1:
+        if lw[i - 2] == "never" and lw[i - 1] in ("so", "this"):
+            return valence * 1.25
+        if lw[i - 2] == "without" and lw[i - 1] == "doubt":
+            return valence
+        return valence * N_SCALAR if _negated_word(lw[i - 2]) else valence
+    if (lw[i - 3] == "never" and lw[i - 2] in ("so", "this")) or lw[i - 1] in ("so", "this"):
+        return valence * 1.25
+    if lw[i - 3] == "without" and (lw[i - 2] == "doubt" or lw[i - 1] == "doubt"):
+        return valence
+    return valence * N_SCALAR if _negated_word(lw[i - 3]) else valence
+
+
+def _idioms_check(valence: float, lw: list[str], i: int) -> float:
+    """VADER's ``_special_idioms_check`` on lower-cased words (i >= 3)."""
+    onezero, twoone = f"{lw[i - 1]} {lw[i]}", f"{lw[i - 2]} {lw[i - 1]}"
+    twoonezero, threetwoone = f"{lw[i - 2]} {lw[i - 1]} {lw[i]}", f"{lw[i - 3]} {lw[i - 2]} {lw[i - 1]}"
+    threetwo = f"{lw[i - 3]} {lw[i - 2]}"
+    for seq in (onezero, twoonezero, twoone, threetwoone, threetwo):
+        if seq in SPECIAL_CASES:
+            valence = SPECIAL_CASES[seq]
+            break
+    n = len(lw)
+    if n - 1 > i and f"{lw[i]} {lw[i + 1]}" in SPECIAL_CASES:
+        valence = SPECIAL_CASES[f"{lw[i]} {lw[i + 1]}"]
+    if n - 1 > i + 1 and f"{lw[i]} {lw[i + 1]} {lw[i + 2]}" in SPECIAL_CASES:
+        valence = SPECIAL_CASES[f"{lw[i]} {lw[i + 1]} {lw[i + 2]}"]
+    for n_gram in (threetwoone, threetwo, twoone):
+        if n_gram in BOOSTER_DICT:
+            valence += BOOSTER_DICT[n_gram]
+    return valence
+
+
+class _SentiText:
+    """The two attributes VADER's rules read from its ``SentiText``, for words that are already split."""
+
+    __slots__ = ("words_and_emoticons", "is_cap_diff")
+
+    def __init__(self, words: list[str]) -> None:
+        self.words_and_emoticons = words
+        self.is_cap_diff = allcap_differential(words)
+
+
 class FeedbackVader(SentimentIntensityAnalyzer):
     """VADER's word-level rules over words that are already tokenised, with the feedback lexicon."""
 
@@ -65,14 +136,9 @@ class FeedbackVader(SentimentIntensityAnalyzer):
             else:
                 self.lexicon.pop(word, None)
 
-    def valences(self, words: list[str]) -> list[float]:
-        """One valence per word, as ``polarity_scores`` computes them before summing (incl. the "but" rule)."""
-
-        class _Text:  # the two attributes VADER's rules read from a SentiText
-            words_and_emoticons = words
-            is_cap_diff = allcap_differential(words)
-
-        sentitext = _Text()
+    def stock_valences(self, words: list[str]) -> list[float]:
+        """``valences`` computed by vaderSentiment's own methods (slower; kept to test the fast path against)."""
+        sentitext = _SentiText(words)
         sentiments: list[float] = []
         for i, word in enumerate(words):
             lower = word.lower()
@@ -80,11 +146,61 @@ class FeedbackVader(SentimentIntensityAnalyzer):
                 sentiments.append(0.0)
                 continue
             sentiments = self.sentiment_valence(0, sentitext, word, i, sentiments)
-        for i, word in enumerate(words):  # "your staff are incredible": an intensifier with nothing to intensify
-            lower = word.lower()
-            if lower in ADJECTIVE_BOOSTERS and (i == len(words) - 1 or words[i + 1].lower() not in self.lexicon):
-                sentiments[i] = ADJECTIVE_BOOSTERS[lower]
         return self._but_check(words, sentiments)
+
+    def valences(self, words: list[str]) -> list[float]:
+        """One valence per word, as VADER's ``polarity_scores`` computes them before summing.
+
+        The same rules as vaderSentiment's ``sentiment_valence``, ``_negation_check``,
+        ``_special_idioms_check``, ``_least_check`` and ``_but_check``, written over words lower-cased
+        once (VADER lower-cases the whole sentence again for every sentiment word it meets).
+        """
+        lexicon = self.lexicon
+        n = len(words)
+        lw = [w.lower() for w in words]
+        caps = [w.isupper() for w in words]
+        is_cap_diff = 0 < n - sum(caps) < n
+        sentiments = [0.0] * n
+        for i, lower in enumerate(lw):
+            if lower not in lexicon or lower in BOOSTER_DICT or (lower == "kind" and i < n - 1 and lw[i + 1] == "of"):
+                continue
+            valence = lexicon[lower]
+            if lower == "no" and i != n - 1 and lw[i + 1] in lexicon:
+                valence = 0.0
+            if (i > 0 and lw[i - 1] == "no") or (i > 1 and lw[i - 2] == "no") or (
+                    i > 2 and lw[i - 3] == "no" and lw[i - 1] in ("or", "nor")):
+                valence = lexicon[lower] * N_SCALAR
+            if caps[i] and is_cap_diff:
+                valence += C_INCR if valence > 0 else -C_INCR
+            for back in range(3):
+                if i <= back:
+                    break
+                before = lw[i - back - 1]
+                if before in lexicon:
+                    continue
+                scalar = 0.0
+                if before in BOOSTER_DICT:
+                    scalar = BOOSTER_DICT[before] * (-1 if valence < 0 else 1)
+                    if caps[i - back - 1] and is_cap_diff:
+                        scalar += C_INCR if valence > 0 else -C_INCR
+                    scalar *= (1.0, 0.95, 0.9)[back]
+                valence += scalar
+                valence = _negation_check(valence, lw, back, i)
+                if back == 2:
+                    valence = _idioms_check(valence, lw, i)
+            if i > 1 and lw[i - 1] == "least" and "least" not in lexicon:
+                if lw[i - 2] not in ("at", "very"):
+                    valence *= N_SCALAR
+            elif i > 0 and lw[i - 1] == "least" and "least" not in lexicon:
+                valence *= N_SCALAR
+            sentiments[i] = valence
+        for i, lower in enumerate(lw):  # "your staff are incredible": an intensifier with nothing to intensify
+            if lower in ADJECTIVE_BOOSTERS and (i == n - 1 or lw[i + 1] not in lexicon):
+                sentiments[i] = ADJECTIVE_BOOSTERS[lower]
+        if "but" in lw:  # VADER: the part after "but" counts half again, the part before half
+            pivot = lw.index("but")
+            sentiments = [v * 0.5 if k < pivot else v * 1.5 if k > pivot else v for k, v in enumerate(sentiments)]
+        return sentiments
 
     @staticmethod
     def compound(valences: list[float], exclaims: int, questions: int) -> float:
@@ -96,12 +212,16 @@ class FeedbackVader(SentimentIntensityAnalyzer):
 
 class FeedbackSentiment:
     def __init__(self, nlp: Language, complaint_valence: float, contrast_weight: float, negative_weight: float,
-                 dominant_negative: float, positive_at: float, negative_at: float) -> None:
+                 dominant_negative: float, mixed_positive: float, question_positive: float,
+                 info_question_negative: float, positive_at: float, negative_at: float) -> None:
         self.vader = FeedbackVader()
         self.complaint_valence = complaint_valence
         self.contrast_weight = contrast_weight
         self.negative_weight = negative_weight
         self.dominant_negative = dominant_negative
+        self.mixed_positive = mixed_positive
+        self.question_positive = question_positive
+        self.info_question_negative = info_question_negative
         self.positive_at, self.negative_at = positive_at, negative_at
         self.cues = PhraseMatcher(nlp.vocab, attr="LEMMA")
         self.cue_valence: dict[str, float] = {}
@@ -111,55 +231,56 @@ class FeedbackSentiment:
                 token.lemma_ = lemma_of(token.norm_)
             self.cues.add(phrase, [doc])
             self.cue_valence[phrase] = valence
-        self.patterns = Matcher(nlp.vocab)
-        for name, (valence, patterns) in PATTERN_VALENCE.items():
-            self.patterns.add(name, patterns)
-            self.cue_valence[name] = valence
         self.lexicon = self.vader.lexicon
 
     def __call__(self, doc: Doc) -> Doc:
-        if not doc.text.strip() or doc._.language not in (None, "en"):
-            doc._.sentiment = doc._.sentiment_label = None
-            doc._.sentences = []
+        ext = doc._
+        if not text_of(doc).strip() or ext.language not in (None, "en"):
+            ext.sentiment = ext.sentiment_label = None
+            ext.sentences = []
             return doc
         starts = sentence_starts(doc)
-        units = self._clauses(doc, starts)
+        units = self._clauses(token_table(doc).norms, starts)
         unit_starts = [u[0] for u in units]
         extra: list[list[float]] = [[] for _ in units]
         strings = doc.vocab.strings
-        for match_id, start, _ in self.cues(doc) + self.patterns(doc):
+        table = token_table(doc)
+        for match_id, start, _ in self.cues(doc):
             extra[sentence_of(unit_starts, start)].append(self.cue_valence[strings[match_id]])
+        for start, valence in token_cues(table.norms, table.punct, table.num):
+            extra[sentence_of(unit_starts, start)].append(valence)
         complaints = [0] * len(units)
-        for hit in doc._.topics:
+        for hit in ext.topics:
             if not hit.complaint:
                 continue
             seen = set()
             for ev in hit.evidence:
                 unit = sentence_of(unit_starts, ev.token_start)
-                if unit in seen or self._negated(doc, ev.token_start, units[unit][0]):
+                if unit in seen or self._negated(table.norms, ev.token_start, units[unit][0]):
                     continue
                 seen.add(unit)
                 complaints[unit] += 1
-        skip = set(doc._.mentions) | set(doc._.urls) | {i - 1 for i in doc._.hashtags}
-        emoji = dict(doc._.emoji)
+        skip = set(ext.mentions) | set(ext.urls) | {i - 1 for i in ext.hashtags}
+        emoji = dict(ext.emoji)
+        asking = "?" in text_of(doc) or not REQUEST_WORDS.isdisjoint(table.norms)
         scores: list[float | None] = []
         weights: list[float] = []
         for n, (start, end, contrast) in enumerate(units):
-            score = self._score(doc, start, end, skip, emoji, extra[n], complaints[n])
+            score = self._score(table, start, end, skip, emoji, extra[n], complaints[n], asking)
             scores.append(score)
             weights.append(0.0 if score is None else (0.5 + abs(score)) * (self.contrast_weight if contrast else 1.0)
                            * (self.negative_weight if score < 0 else 1.0))
-        doc._.sentences = self._sentences(doc, starts, units, scores, weights)
+        ext.sentences = self._sentences(table, starts, units, scores, weights)
         scored = [(s, w) for s, w in zip(scores, weights, strict=True) if s is not None]
         if not scored:
-            doc._.sentiment, doc._.sentiment_label = 0.0, "neutral"
+            ext.sentiment, ext.sentiment_label = 0.0, "neutral"
         else:
             score = sum(s * w for s, w in scored) / sum(w for _, w in scored)
             worst = min(s for s, _ in scored)
             if worst <= self.dominant_negative:
                 score = min(score, worst)  # one clearly negative clause makes a piece of feedback a complaint
-            doc._.sentiment, doc._.sentiment_label = score, label_for(score, self.positive_at, self.negative_at)
-        for hit in doc._.topics:  # a topic's sentiment comes from the clauses that carry its evidence
+            ext.sentiment, ext.sentiment_label = score, label_for(score, self.positive_at, self.negative_at)
+        for hit in ext.topics:  # a topic's sentiment comes from the clauses that carry its evidence
             values = [scores[i] for i in {sentence_of(unit_starts, ev.token_start) for ev in hit.evidence}
                       if scores[i] is not None]
             if values:
@@ -168,21 +289,21 @@ class FeedbackSentiment:
         return doc
 
     @staticmethod
-    def _clauses(doc: Doc, starts: list[int]) -> list[tuple[int, int, bool]]:
+    def _clauses(norms: list[str], starts: list[int]) -> list[tuple[int, int, bool]]:
         """Split sentences at contrast words: (start, end, opens with a contrast) per clause."""
         units = []
         for n, start in enumerate(starts):
-            end = starts[n + 1] if n + 1 < len(starts) else len(doc)
+            end = starts[n + 1] if n + 1 < len(starts) else len(norms)
             clause_start = start
             for i in range(start + 1, end - 1):
-                if doc[i].lower_ in CONTRAST and i > clause_start:
-                    units.append((clause_start, i, doc[clause_start].lower_ in CONTRAST))
+                if norms[i] in CONTRAST and i > clause_start:
+                    units.append((clause_start, i, norms[clause_start] in CONTRAST))
                     clause_start = i
-            units.append((clause_start, end, doc[clause_start].lower_ in CONTRAST))
+            units.append((clause_start, end, norms[clause_start] in CONTRAST))
         return units
 
-    def _score(self, doc: Doc, start: int, end: int, skip: set[int], emoji: dict[int, str],
-               extra: list[float], complaints: int) -> float | None:
+    def _score(self, table, start: int, end: int, skip: set[int], emoji: dict[int, str],
+               extra: list[float], complaints: int, asking: bool) -> float | None:
         """VADER compound of one clause, None when it has no words (only mentions, links, punctuation).
 
         Complaint-topic evidence counts only in a clause that is not already positive and is neither
@@ -190,59 +311,79 @@ class FeedbackSentiment:
         """
         words, exclaims, questions, request = [], 0, 0, False
         lexicon = self.lexicon
-        for token in doc[start:end]:
-            if token.i in skip:
+        texts, norms, lemmas, punct = table.texts, table.norms, table.lemmas, table.punct
+        for i in range(start, end):
+            if i in skip:
                 continue
-            if token.is_punct:
-                exclaims += token.text.count("!")
-                questions += token.text.count("?")
-                if len(token.text) < 2 or token.text[0] not in ":;=8xX":
+            text = texts[i]
+            if punct[i]:
+                exclaims += text.count("!")
+                questions += text.count("?")
+                if len(text) < 2 or text[0] not in ":;=8xX":
                     if words and words[-1] != BARRIER:
                         words.extend(SCOPE_BREAK)  # negation does not reach across punctuation ("no seat, horrible")
                     continue
-            if token.i in emoji:
-                words.extend(emoji[token.i].split())
+            if i in emoji:
+                words.extend(emoji[i].split())
                 continue
-            norm = token.norm_
-            if norm not in lexicon and token.lemma_ in lexicon:
-                norm = token.lemma_  # "troubles", "fails": VADER's lexicon lists one form only
+            norm = norms[i]
+            if norm not in lexicon and norm.endswith(INFLECTED) and norm not in NEUTRALISED and lemmas[i] in lexicon:
+                norm = lemmas[i]  # "troubles", "failed": VADER's lexicon lists one form only
             request = request or norm in REQUEST_WORDS
-            text = token.text
             words.append(norm.upper() if len(text) > 1 and text.isupper() else norm)
         if not words and not extra and not complaints:
             return None
-        valences = self.vader.valences(words) + extra
+        valences = self.vader.valences(words)
+        if asking:  # "thanks" closing a question or a request is politeness, not praise
+            valences = [0.0 if w.lower() in POLITE and v > 0 else v for w, v in zip(words, valences, strict=True)]
+        if complaints or any(e < 0 for e in extra):  # praise next to a complaint is mostly sarcasm or politeness
+            valences = [v * self.mixed_positive if v > 0 else v for v in valences]
+        if questions and self._asks_for_information(words):
+            # "can I change my booking?", "is it possible to cancel online?": a how-to question, not a complaint
+            valences = [v * self.info_question_negative if v < 0 else v for v in valences]
+            extra = [e * self.info_question_negative for e in extra]
+            complaints = 0
+        if questions or any(w.lower() in IRREALIS for w in words):
+            # a question asks and a wish suggests ("would be great if..."): their friendly words are not praise
+            valences = [v * self.question_positive if v > 0 else v for v in valences]
+        valences += extra
         score = self.vader.compound(valences, exclaims, questions)
         if complaints and score <= POSITIVE_AT and not questions and not request:
             score = self.vader.compound(valences + [self.complaint_valence] * complaints, exclaims, questions)
         return score
 
     @staticmethod
-    def _sentences(doc: Doc, starts: list[int], units: list[tuple[int, int, bool]], scores: list[float | None],
+    def _asks_for_information(words: list[str]) -> bool:
+        first = [w.lower() for w in words[:2] if w != BARRIER]
+        return bool(first) and (tuple(first) in INFO_FRAMES or (first[0] in INFO_OPENERS and len(first) > 1))
+
+    @staticmethod
+    def _sentences(table, starts: list[int], units: list[tuple[int, int, bool]], scores: list[float | None],
                    weights: list[float]) -> list[tuple[int, int, float]]:
         """Per-sentence scores: the weighted mean of the sentence's clauses."""
         out = []
         for n, start in enumerate(starts):
-            end = starts[n + 1] if n + 1 < len(starts) else len(doc)
+            end = starts[n + 1] if n + 1 < len(starts) else len(table.norms)
             parts = [(scores[i], weights[i]) for i, u in enumerate(units)
                      if start <= u[0] < end and scores[i] is not None]
             if parts:
-                span = doc[start:end]
                 score = sum(s * w for s, w in parts) / sum(w for _, w in parts)
-                out.append((span.start_char, span.end_char, round(score, 4)))
+                out.append((*table.char_span(start, end), round(score, 4)))
         return out
 
     @staticmethod
-    def _negated(doc: Doc, token_i: int, sent_start: int) -> bool:
+    def _negated(norms: list[str], token_i: int, sent_start: int) -> bool:
         """A complaint phrase right after a negation ("no delay", "not late") is not complaint evidence."""
-        return any(doc[i].norm_ in NEGATIONS for i in range(max(sent_start, token_i - 2), token_i))
+        return any(norms[i] in NEGATIONS for i in range(max(sent_start, token_i - 2), token_i))
 
 
 @Language.factory("voc_vader_sentiment", default_config={
     "complaint_valence": -1.5, "contrast_weight": 2.0, "negative_weight": 1.0, "dominant_negative": -1.0,
-    "positive_at": POSITIVE_AT, "negative_at": NEGATIVE_AT})
+    "mixed_positive": 0.5, "question_positive": 0.0, "info_question_negative": 0.5, "positive_at": POSITIVE_AT,
+    "negative_at": NEGATIVE_AT})
 def make_vader_sentiment(nlp: Language, name: str, complaint_valence: float, contrast_weight: float,
-                         negative_weight: float, dominant_negative: float, positive_at: float,
+                         negative_weight: float, dominant_negative: float, mixed_positive: float,
+                         question_positive: float, info_question_negative: float, positive_at: float,
                          negative_at: float) -> FeedbackSentiment:
     return FeedbackSentiment(nlp, complaint_valence, contrast_weight, negative_weight, dominant_negative,
-                             positive_at, negative_at)
+                             mixed_positive, question_positive, info_question_negative, positive_at, negative_at)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from spacy.tokens import Doc
 
+from voc.nlp.normalize import text_of
 from voc.nlp.pipeline import NLP_VERSION, build_nlp, resolve_taxonomy
 from voc.nlp.redact import redact
 from voc.nlp.taxonomy import Taxonomy
@@ -42,7 +43,9 @@ class Tagger:
 
         def prepared() -> Iterator[Doc]:
             for item in items:
-                doc = self.nlp.make_doc(redact(item.text) or "")
+                text = redact(item.text) or ""
+                doc = self.nlp.make_doc(text)
+                doc.user_data["voc_text"] = text
                 doc._.channel, doc._.survey_id = item.channel, item.survey_id
                 pending.append(item)
                 yield doc
@@ -58,18 +61,19 @@ class Tagger:
 
 def result(item: Item, doc: Doc) -> dict:
     """The tags of one item: the ``voc tag`` output row, plus per-sentence scores."""
+    ext = doc._
     sentiment = None
-    if doc._.sentiment is not None:
-        sentiment = {"label": doc._.sentiment_label, "score": round(doc._.sentiment, 4)}
+    if ext.sentiment is not None:
+        sentiment = {"label": ext.sentiment_label, "score": round(ext.sentiment, 4)}
     return {
         "id": item.id,
-        "language": doc._.language,
-        "redacted_text": doc.text if item.text is not None else None,
+        "language": ext.language,
+        "redacted_text": text_of(doc) if item.text is not None else None,
         "sentiment": sentiment,
-        "topics": [hit.as_dict() for hit in doc._.topics],
-        "journey_stage": doc._.journey_stage,
-        "stage_reason": doc._.stage_reason,
-        "is_complaint": doc._.is_complaint,
-        "intents": list(doc._.intents),
-        "sentences": [{"start": s, "end": e, "score": v} for s, e, v in doc._.sentences],
+        "topics": [hit.as_dict() for hit in ext.topics],
+        "journey_stage": ext.journey_stage,
+        "stage_reason": ext.stage_reason,
+        "is_complaint": ext.is_complaint,
+        "intents": list(ext.intents),
+        "sentences": [{"start": s, "end": e, "score": v} for s, e, v in ext.sentences],
     }

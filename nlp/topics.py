@@ -17,7 +17,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
-from voc.nlp.lemmatize import lemma_of
+from voc.nlp.lemmatize import lemma_of, token_table
+from voc.nlp.normalize import text_of
 from voc.nlp.taxonomy import Taxonomy, Topic, cached_taxonomy
 
 if not Doc.has_extension("topics"):
@@ -57,12 +58,8 @@ class TopicHit:
 
 
 def sentence_starts(doc: Doc) -> list[int]:
-    """Token index where each sentence starts (cached on the doc's user data)."""
-    starts = doc.user_data.get("voc_sent_starts")
-    if starts is None:
-        starts = [s.start for s in doc.sents] if doc.has_annotation("SENT_START") else [0]
-        doc.user_data["voc_sent_starts"] = starts
-    return starts
+    """Token index where each sentence starts (from the doc's ``TokenTable``)."""
+    return token_table(doc).sent_starts
 
 
 def sentence_of(starts: list[int], token_i: int) -> int:
@@ -111,26 +108,28 @@ class TopicMatcher:
     def __call__(self, doc: Doc) -> Doc:
         if self.taxonomy is None:
             raise ValueError("voc_topic_matcher has no taxonomy: pass config taxonomy=PATH or call .use(taxonomy)")
+        ext = doc._
         strings = doc.vocab.strings
+        table = token_table(doc)
+        norms = table.norms
         found: list[tuple[str, int, int, str]] = []  # (topic, token start, token end, rule)
         for match_id, start, end in self.phrases(doc):
             key = strings[match_id]
             topic, phrase = key.split(SEP, 1)
-            same = tuple(t.norm_ for t in doc[start:end]) == self.phrase_norms[key]
+            same = tuple(norms[start:end]) == self.phrase_norms[key]
             found.append((topic, start, end, ("phrase:" if same else "lemma:") + phrase))
         if self.has_patterns:
             for match_id, start, end in self.patterns(doc):
                 topic, n = strings[match_id].split(SEP, 1)
                 found.append((topic, start, end, f"pattern:{topic}{n}"))
-        for i in doc._.hashtags:
-            token = doc[i]
-            hit = self.hashtags.get(token.norm_) or self.hashtags.get(token.lemma_)
+        for i in ext.hashtags:
+            hit = self.hashtags.get(norms[i]) or self.hashtags.get(table.lemmas[i])
             if hit:
                 found.append((hit[0], i - 1, i + 1, f"hashtag:{hit[1]}"))
         if not found:
-            doc._.topics = []
+            ext.topics = []
             return doc
-        starts = sentence_starts(doc)
+        starts = table.sent_starts
         if self.has_excludes:
             blocked = {(strings[m], sentence_of(starts, s)) for m, s, _ in self.excludes(doc)}
             found = [f for f in found if (f[0], sentence_of(starts, f[1])) not in blocked]
@@ -138,6 +137,7 @@ class TopicMatcher:
         # "#delayed" is one piece of evidence, not two)
         found = [f for f in found if not any(
             g[1] <= f[1] and f[2] <= g[2] and (g[2] - g[1]) > (f[2] - f[1]) for g in found)]
+        text = text_of(doc)
         hits: dict[str, TopicHit] = {}
         for topic_id, start, end, rule in sorted(found, key=lambda f: (f[1], f[2])):
             topic = self.topics[topic_id]
@@ -146,9 +146,9 @@ class TopicMatcher:
                 hit = hits[topic_id] = TopicHit(topic.theme, topic.id, topic.complaint, topic.stage)
             if any(e.token_start == start and e.token_end == end for e in hit.evidence):
                 continue
-            span = doc[start:end]
-            hit.evidence.append(Evidence(span.start_char, span.end_char, span.text, rule, start, end))
-        doc._.topics = list(hits.values())
+            start_char, end_char = table.char_span(start, end)
+            hit.evidence.append(Evidence(start_char, end_char, text[start_char:end_char], rule, start, end))
+        ext.topics = list(hits.values())
         return doc
 
 
