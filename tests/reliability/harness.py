@@ -1,0 +1,213 @@
+"""What the reliability suites share: a scaled multi-channel sample, fresh databases, and a snapshot of the
+warehouse that two runs can be compared by (counts and content checksums, without ids or timestamps)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mailbox
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.engine import URL
+
+from voc.pipeline.sample import generate_all, generate_crm_links
+
+
+def scale() -> int:
+    """``VOC_RELIABILITY_SCALE``: 1 in ``make test`` (CI size), larger in ``make reliability``."""
+    try:
+        return max(1, int(os.environ.get("VOC_RELIABILITY_SCALE", "1")))
+    except ValueError:
+        return 1
+
+
+# -- sample ------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Sample:
+    """A sample for every channel (the bundled generator, cut to ``per_channel`` records plus its broken ones)."""
+
+    root: Path
+    sources: tuple[tuple[str, str, str, str | None], ...]  # (source, kind, folder, mapping)
+    crm: str
+    first_day: date
+    last_day: date
+
+    def as_args(self) -> dict:
+        return {"sources": [list(s) for s in self.sources], "crm": self.crm,
+                "first_day": self.first_day.isoformat(), "last_day": self.last_day.isoformat()}
+
+
+def _keep(rows: list, n: int, tail: int) -> list:
+    """The first ``n`` rows and the last ``tail`` (the generator appends its story and broken records last)."""
+    return rows if len(rows) <= n + tail else rows[:n] + rows[len(rows) - tail:]
+
+
+def make_sample(root: Path, per_channel: int) -> Sample:
+    """Write the bundled sample under ``root`` and cut every file to ``per_channel`` records plus the broken ones."""
+    sources = generate_all(root)
+    crm = generate_crm_links(root)
+    for _, _, folder, _ in sources:
+        for path in sorted(Path(folder).iterdir()):
+            _cut(path, per_channel)
+    return Sample(root, tuple((s, k, str(f), str(m) if m else None) for s, k, f, m in sources), str(crm),
+                  date(2026, 10, 3), date(2026, 10, 31))
+
+
+def _cut(path: Path, n: int) -> None:
+    suffix = path.suffix
+    if suffix == ".csv":
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        path.write_text("".join(lines[:1] + _keep(lines[1:], n, 3)), encoding="utf-8")
+    elif suffix == ".jsonl":  # X search pages of 25 posts: keep posts of the first page, and the broken lines
+        lines = path.read_text(encoding="utf-8").splitlines()
+        page = json.loads(lines[0])
+        page["data"] = page["data"][:n]
+        path.write_text("\n".join([json.dumps(page), *lines[-3:]]) + "\n", encoding="utf-8")
+    elif suffix == ".json":
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        key = next(k for k, v in doc.items() if isinstance(v, list))
+        tail = 2 if key == "reviews" else 0
+        doc[key] = _keep(doc[key], n, tail)
+        path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    elif suffix == ".mbox":
+        box = mailbox.mbox(str(path))
+        messages = [box.get_bytes(k) for k in box.iterkeys()]
+        box.close()
+        path.unlink()
+        box = mailbox.mbox(str(path))
+        for message in _keep(messages, n, 4):
+            box.add(message)
+        box.flush()
+        box.close()
+
+
+# -- databases ---------------------------------------------------------------------------------------------------
+
+def new_database(server_url: URL, template: str, label: str) -> URL:
+    """A fresh migrated database cloned from the session's template; dropped with the others at session end."""
+    from tests.conftest import RUN_ID, _admin
+
+    name = f"voc_test_{RUN_ID}_{label}"
+    admin = _admin(server_url)
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    finally:
+        admin.close()
+    return server_url.set(database=name)
+
+
+def dsn(url: URL) -> str:
+    return url.render_as_string(hide_password=False)
+
+
+# -- snapshots ---------------------------------------------------------------------------------------------------
+
+# Columns that differ between two correct runs: surrogate ids, and when something happened.
+VOLATILE = ["load_id", "record_id", "quarantine_id", "resolved_load_id", "erasure_id", "started_at", "finished_at",
+            "received_at", "loaded_at", "enriched_at", "quarantined_at", "resolved_at", "first_seen_at", "merged_at",
+            "built_at", "updated_at", "requested_at"]
+# Which record an item came from is part of its identity: compare by the record's hash, not its id.
+LINKED = {
+    "core.feedback_item": "(SELECT r.record_hash FROM raw.record r WHERE r.record_id = t.record_id)",
+    "core.repost": "(SELECT r.record_hash FROM raw.record r WHERE r.record_id = t.record_id)",
+    "raw.record": "(SELECT b.location FROM raw.load_batch b WHERE b.load_id = t.load_id)",
+    "raw.quarantine": "(SELECT b.location FROM raw.load_batch b WHERE b.load_id = t.load_id)",
+}
+
+
+def tables(conn) -> list[str]:
+    return conn.exec_driver_sql(
+        "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+        " AND table_schema IN ('raw', 'core', 'mart') ORDER BY 1").scalars().all()
+
+
+def snapshot(engine) -> dict[str, list[str]]:
+    """Every row of every raw/core/mart table as canonical JSON without volatile columns, sorted."""
+    out = {}
+    with engine.connect() as conn:
+        for table in tables(conn):
+            link = LINKED.get(table, "NULL")
+            rows = conn.exec_driver_sql(
+                f"SELECT ((to_jsonb(t) - %s::text[]) || jsonb_build_object('_link', {link}))::text FROM {table} t",
+                (VOLATILE,)).scalars().all()
+            out[table] = sorted(rows)
+    return out
+
+
+def digest(snap: dict[str, list[str]]) -> dict[str, tuple[int, str]]:
+    """{table: (rows, sha256 of its canonical rows)}: what the summary compares."""
+    return {t: (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]) for t, rows in snap.items()}
+
+
+def item_keys(engine) -> tuple[list[tuple[str, str]], list[str]]:
+    """(source, source_item_key) of every item (with repeats, if any) and the item ids that have enrichment."""
+    with engine.connect() as conn:
+        items = [tuple(r) for r in conn.exec_driver_sql(
+            "SELECT source, source_item_key FROM core.feedback_item").all()]
+        enriched = conn.exec_driver_sql("SELECT item_id::text FROM core.enrichment").scalars().all()
+    return items, enriched
+
+
+def compare(expected: dict[str, list[str]], actual: dict[str, list[str]]) -> tuple[int, int, list[str]]:
+    """Return (items lost, duplicates, differing tables) between two snapshots."""
+    def keys(snap, table, fields):
+        return [tuple(json.loads(r).get(f) for f in fields) for r in snap.get(table, [])]
+
+    lost = dup = 0
+    for table, fields in (("core.feedback_item", ("source", "source_item_key")), ("core.enrichment", ("item_id",)),
+                          ("raw.record", ("source", "record_hash"))):
+        want, got = keys(expected, table, fields), keys(actual, table, fields)
+        lost += len(set(want) - set(got))
+        dup += len(got) - len(set(got)) + len(set(got) - set(want))
+    differing = [t for t in sorted(set(expected) | set(actual)) if expected.get(t) != actual.get(t)]
+    return lost, dup, differing
+
+
+def explain(expected: dict[str, list[str]], actual: dict[str, list[str]], table: str, limit: int = 3) -> str:
+    want, got = set(expected.get(table, [])), set(actual.get(table, []))
+    missing, extra = sorted(want - got)[:limit], sorted(got - want)[:limit]
+    return (f"{table}: {len(want - got)} rows missing, {len(got - want)} unexpected\n"
+            f"  missing: {missing}\n  extra: {extra}")
+
+
+# -- child runs -------------------------------------------------------------------------------------------------
+
+def spawn(ctx, url, sample, run_dir: Path, *, timeout: float = 120, kill_after: float | None = None,
+          wait: bool = True, **kwargs) -> dict:
+    """Run ``worker.run`` in a child; SIGKILL it after ``kill_after`` seconds if given. Returns its outcome."""
+    from tests.reliability import worker
+
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("result.json", "error.json", "paused", "resume"):
+        (run_dir / name).unlink(missing_ok=True)
+    process = ctx.Process(target=worker.run, args=(dsn(url) if not isinstance(url, str) else url,
+                                                   sample.as_args(), str(run_dir)), kwargs=kwargs)
+    process.start()
+    if not wait:
+        return {"process": process, "run_dir": run_dir}
+    return finish(process, run_dir, timeout=timeout, kill_after=kill_after)
+
+
+def finish(process, run_dir: Path, *, timeout: float = 120, kill_after: float | None = None) -> dict:
+    if kill_after is not None:
+        process.join(kill_after)
+        if process.exitcode is None:
+            process.kill()  # SIGKILL
+    process.join(timeout)
+    if process.exitcode is None:
+        process.kill()
+        process.join()
+        raise AssertionError(f"the pipeline child did not finish within {timeout} s")
+    out = {"exitcode": process.exitcode, "result": None, "error": None}
+    for name in ("result", "error"):
+        path = Path(run_dir) / f"{name}.json"
+        if path.exists():
+            out[name] = json.loads(path.read_text())
+    return out
