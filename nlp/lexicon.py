@@ -29,6 +29,8 @@ WORD_VALENCE: dict[str, float] = {
     "worst": -3.1, "rude": -2.5, "unhelpful": -2.0, "useless": -2.0, "disappointed": -2.0,
     "disappointing": -2.0, "crashed": -1.5, "crashing": -1.5, "charged": -0.5, "overcharged": -2.0,
     "refused": -1.5, "ignored": -1.5, "ignoring": -1.5, "hung": -0.5, "incompetent": -2.5,
+    "holdup": -1.5, "bull": -1.5, "bs": -2.0, "insufficient": -1.5, "inadequate": -1.8, "unusable": -2.0,
+    "fav": 2.0, "fave": 2.0, "kudos": 2.5, "props": 2.0, "shoutout": 2.0,
     "fix": -0.3, "issue": -1.0, "issues": -1.0, "complaint": -1.5, "complaints": -1.5,
 }
 
@@ -40,6 +42,10 @@ PHRASE_VALENCE: dict[str, float] = {
     "never arrive": -1.8, "never get": -1.5, "not work": -1.5, "do not work": -1.5, "not receive": -1.5,
     "not arrive": -1.5, "waste of": -2.0, "not ok": -1.5, "not okay": -1.5, "thank for nothing": -2.5,
     "no complaint": 1.5, "can not wait": 1.5, "could not be happy": 3.0, "could not ask for": 2.5,
+    "are you kidding": -2.0, "you have to be kidding": -2.0, "anyone there": -1.2, "anybody there": -1.2,
+    "yea right": -2.0, "learn my lesson": -1.5, "time out": -1.0, "keep crash": -1.5, "shout out": 2.0,
+    "above and beyond": 2.5, "the extra mile": 2.5, "you rock": 2.5, "huge fan": 2.0, "big fan": 2.0,
+    "fingers crossed": 0.8, "well done": 2.0,
     "would recommend": 2.0, "would highly recommend": 2.5, "would definitely recommend": 2.5,
     "never disappoint": 2.5, "never fail to disappoint": -2.5, "never fail to amaze": 2.5,
 }
@@ -57,7 +63,7 @@ WAIT_AFTER = frozenset({"now", "later", "late", "delay", "delayed", "wait", "wai
 FAILURE_WORDS = frozenset({"not", "never", "cannot", "nothing", "unable"})
 AUXILIARIES = frozenset({"is", "are", "does", "do", "did", "can", "would", "will", "has", "have", "was", "were",
                          "am", "should"})
-ELAPSED_TIME, NEGATED_ACTION, WHY_QUESTION = -1.2, -0.7, -1.0
+ELAPSED_TIME, NEGATED_ACTION, WHY_QUESTION, WHERE_IS_MY = -1.2, -0.7, -1.0, -1.0
 
 
 def token_cues(norms: list[str], punct: list[bool], num: list[bool]) -> list[tuple[int, float]]:
@@ -65,7 +71,8 @@ def token_cues(norms: list[str], punct: list[bool], num: list[bool]) -> list[tup
 
     - elapsed waiting time is a complaint: "for 2 hours", "been 6 days", "59 minutes now", "24hrs";
     - a negated action states a failure: "can't book online", "won't answer", "not able to get through";
-    - a "why" or "how come" question to a company is a complaint, not a request for information.
+    - a "why" or "how come" question to a company is a complaint, not a request for information;
+    - "where is my ..." asks after something that has not arrived.
     """
     cues = []
     n = len(norms)
@@ -76,6 +83,8 @@ def token_cues(norms: list[str], punct: list[bool], num: list[bool]) -> list[tup
             cues.append((i, WHY_QUESTION))
         elif norm == "come" and i and norms[i - 1] == "how":
             cues.append((i - 1, WHY_QUESTION))
+        elif norm == "where" and i + 2 < n and norms[i + 1] in ("is", "are", "'s") and norms[i + 2] in ("my", "our"):
+            cues.append((i, WHERE_IS_MY))
         elif norm in TIME_UNITS:
             j = i - 1
             while j >= max(0, i - 4) and (num[j] or norms[j] in WAIT_FILLERS) and norms[j] not in WAIT_LEADS:

@@ -10,7 +10,7 @@ doc: ``doc._.urls``, ``doc._.mentions`` (token indexes), ``doc._.hashtags`` (ind
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from spacy.attrs import IS_ALPHA, LIKE_URL, SPACY
 from spacy.language import Language
@@ -51,7 +51,8 @@ def emoji_lexicon() -> dict[str, str]:
 def _known_words() -> frozenset[str]:
     from voc.nlp.sentiment import vader_lexicon
 
-    return frozenset(lemma_table()) | frozenset(vader_lexicon())
+    table = lemma_table()
+    return frozenset(table) | frozenset(table.values()) | frozenset(vader_lexicon())
 
 
 def squeeze(word: str) -> str:
@@ -72,6 +73,35 @@ def _strong_words() -> frozenset[str]:
     from voc.nlp.sentiment import vader_lexicon
 
     return frozenset(vader_lexicon()) | frozenset(STOP_WORDS)
+
+
+CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+@lru_cache(maxsize=50_000)
+def hashtag_words(tag: str) -> tuple[str, ...]:
+    """Split a hashtag body into words: "PoorService" -> (poor, service), "neveragain" -> (never, again).
+
+    Camel case decides where it can; an all-lower-case tag that is not itself a sentiment or function
+    word is split into the fewest known words (a tag that cannot be split stays whole).
+    """
+    parts = CAMEL.findall(tag)
+    if len(parts) > 1:
+        return tuple(p.lower() for p in parts)
+    word = tag.lower()
+    if word in _strong_words() or len(word) > 40:
+        return (word,)
+    known = _strong_words() | _known_words()
+    best: list[tuple[str, ...] | None] = [()] + [None] * len(word)
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 20), end):
+            piece = word[start:end]
+            if best[start] is not None and (len(piece) > 1 or piece in ("a", "i")) and piece in known \
+                    and piece != word:
+                candidate = best[start] + (piece,)
+                if best[end] is None or len(candidate) < len(best[end]):
+                    best[end] = candidate
+    return best[-1] or (word,)
 
 
 def add_entity_exceptions(nlp: Language) -> None:

@@ -32,7 +32,7 @@ from vaderSentiment.vaderSentiment import (
 
 from voc.nlp.lemmatize import lemma_of, token_table
 from voc.nlp.lexicon import ADJECTIVE_BOOSTERS, PHRASE_VALENCE, REQUEST_WORDS, WORD_VALENCE, token_cues
-from voc.nlp.normalize import text_of
+from voc.nlp.normalize import hashtag_words, text_of
 from voc.nlp.topics import sentence_of, sentence_starts
 
 POSITIVE_AT = 0.05  # VADER authors' recommended thresholds on the compound score
@@ -262,11 +262,12 @@ class FeedbackSentiment:
                 complaints[unit] += 1
         skip = set(ext.mentions) | set(ext.urls) | {i - 1 for i in ext.hashtags}
         emoji = dict(ext.emoji)
+        hashtags = set(ext.hashtags)
         asking = "?" in text_of(doc) or not REQUEST_WORDS.isdisjoint(table.norms)
         scores: list[float | None] = []
         weights: list[float] = []
         for n, (start, end, contrast) in enumerate(units):
-            score = self._score(table, start, end, skip, emoji, extra[n], complaints[n], asking)
+            score = self._score(table, start, end, skip, emoji, hashtags, extra[n], complaints[n], asking)
             scores.append(score)
             weights.append(0.0 if score is None else (0.5 + abs(score)) * (self.contrast_weight if contrast else 1.0)
                            * (self.negative_weight if score < 0 else 1.0))
@@ -302,7 +303,7 @@ class FeedbackSentiment:
             units.append((clause_start, end, norms[clause_start] in CONTRAST))
         return units
 
-    def _score(self, table, start: int, end: int, skip: set[int], emoji: dict[int, str],
+    def _score(self, table, start: int, end: int, skip: set[int], emoji: dict[int, str], hashtags: set[int],
                extra: list[float], complaints: int, asking: bool) -> float | None:
         """VADER compound of one clause, None when it has no words (only mentions, links, punctuation).
 
@@ -326,7 +327,12 @@ class FeedbackSentiment:
             if i in emoji:
                 words.extend(emoji[i].split())
                 continue
+            if i in hashtags:  # "#PoorService", "#neveragain": the words inside carry the sentiment
+                words.extend(hashtag_words(text))
+                continue
             norm = norms[i]
+            if norm == "no" and i + 1 < len(texts) and any(c.isdigit() for c in texts[i + 1]):
+                norm = "number"  # "flight no 123", "order no. 4567"
             if norm not in lexicon and norm.endswith(INFLECTED) and norm not in NEUTRALISED and lemmas[i] in lexicon:
                 norm = lemmas[i]  # "troubles", "failed": VADER's lexicon lists one form only
             request = request or norm in REQUEST_WORDS
@@ -343,9 +349,12 @@ class FeedbackSentiment:
             valences = [v * self.info_question_negative if v < 0 else v for v in valences]
             extra = [e * self.info_question_negative for e in extra]
             complaints = 0
-        if questions or any(w.lower() in IRREALIS for w in words):
-            # a question asks and a wish suggests ("would be great if..."): their friendly words are not praise
+        if questions:  # a question asks: its friendly words are not praise
             valences = [v * self.question_positive if v > 0 else v for v in valences]
+        else:  # nor are those of a wish, after its "would"/"if"/"wish" ("it would be great if ...")
+            wish = next((k for k, w in enumerate(words) if w.lower() in IRREALIS), None)
+            if wish is not None:
+                valences = [v * self.question_positive if v > 0 and k > wish else v for k, v in enumerate(valences)]
         valences += extra
         score = self.vader.compound(valences, exclaims, questions)
         if complaints and score <= POSITIVE_AT and not questions and not request:
