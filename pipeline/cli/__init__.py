@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from voc.pipeline import __version__
-from voc.pipeline.cli import db, demo, extract, identity, ingest, nlp, quarantine
+from voc.pipeline.cli import db, demo, extract, forget, identity, ingest, nlp, quarantine
 
 app = typer.Typer(help="voc-pipeline: every listening pipe in one customer story.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -22,6 +22,7 @@ app.add_typer(identity.app, name="identity")
 nlp.register(app)
 demo.register(app)
 extract.register(app)
+forget.register(app)
 
 
 @app.callback()
