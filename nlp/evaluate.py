@@ -2,8 +2,8 @@
 
 Sentiment is compared on three classes (negative, neutral, positive; an unscored item counts as
 neutral). Topics are compared on the topic each item complains about (``primary_topic``): none
-unless the item is a complaint; then its complaint topic with the most evidence (earliest on a
-tie), else its topic with the most evidence. A gold topic
+unless the item is a complaint; then the topic with the most evidence (words matched), a
+complaint topic first on a tie, then the earliest. A gold topic
 value matches a taxonomy topic by id or label, ignoring case and punctuation ("longlines" is
 ``long_lines``); gold values that name no topic ("Can't Tell", empty) count as ``(none)``. Topic
 macro-F1 averages the taxonomy topics present in the gold labels; ``(none)`` is not averaged.
@@ -88,14 +88,16 @@ def report(pairs: Iterable[tuple[str, str]], labels: Iterable[str] | None = None
 
 
 def primary_topic(result: dict) -> str:
-    """The topic an item complains about: ``(none)`` unless the item is a complaint; then its complaint
-    topic with the most evidence (earliest on a tie), else its topic with the most evidence."""
-    if not result["is_complaint"]:
+    """The topic an item complains about: ``(none)`` unless the item is a complaint; then its topic with
+    the most evidence (words matched), a complaint topic first on a tie, then the earliest."""
+    if not result["is_complaint"] or not result["topics"]:
         return NONE
-    candidates = [t for t in result["topics"] if t["complaint"]] or result["topics"]
-    if not candidates:
-        return NONE
-    return min(candidates, key=lambda t: (-len(t["evidence"]), t["evidence"][0]["start"]))["topic"]
+    return min(result["topics"], key=lambda t: (-_weight(t), not t["complaint"], t["evidence"][0]["start"]))["topic"]
+
+
+def _weight(topic: dict) -> int:
+    """Evidence weight: words matched, so "lost my bag" outweighs a stray "help"."""
+    return sum(len(e["text"].split()) for e in topic["evidence"])
 
 
 @dataclass

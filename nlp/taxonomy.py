@@ -194,9 +194,10 @@ class _Checker:
     def check(self, data: Any) -> Taxonomy | None:
         if not self.keys(data, (), TOP_KEYS, {"version", "name", "stages", "themes"}):
             return None
-        name = self.text(data.get("name"), ("name",)) or "?"
-        version = self.text(data.get("version"), ("version",)) or "?"
-        stages = self._stages(data.get("stages"))
+        # a missing required key is reported once (by ``keys``), not again as a wrong value
+        name = (self.text(data["name"], ("name",)) if "name" in data else None) or "?"
+        version = (self.text(data["version"], ("version",)) if "version" in data else None) or "?"
+        stages = self._stages(data["stages"]) if "stages" in data else []
         stage_ids = {sid for sid, _ in stages}
         default_stage = self.stage_ref(data.get("default_stage"), ("default_stage",), stage_ids)
         by_key = {}
@@ -206,7 +207,7 @@ class _Checker:
                 self.error((key,), "expected a mapping of name: stage")
                 mapping = {}
             by_key[key] = {str(k): v for k, v in mapping.items() if self.stage_ref(v, (key, k), stage_ids)}
-        themes = self._themes(data.get("themes"), stage_ids)
+        themes = self._themes(data["themes"], stage_ids) if "themes" in data else []
         self._phrase_conflicts(themes)
         self._patterns(themes)
         digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
@@ -308,4 +309,6 @@ class _Checker:
                     try:
                         matcher.add(f"check-{topic.id}-{k}", [pattern])
                     except Exception as exc:  # spaCy raises MatchPatternError or ValueError for bad patterns
-                        self.error(path, "bad pattern: " + " ".join(str(exc).split()))
+                        detail = " ".join(str(exc).split())
+                        detail = re.sub(r"^Invalid token patterns for matcher rule '[^']*' Pattern \d+: - ", "", detail)
+                        self.error(path, "bad pattern: " + detail.replace("[pattern -> ", "[token "))
