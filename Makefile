@@ -6,7 +6,7 @@ PIP    := $(BIN)/python -m pip
 # Versions tested together; regenerate with `make lock` after changing dependencies.
 CONSTRAINTS := constraints.txt
 
-.PHONY: help install install-test system-deps demo test lint lock clean db-stop
+.PHONY: help install install-test system-deps demo test lint lock clean db-stop airflow
 
 help:
 	@echo "make demo     set up, start the embedded PostgreSQL, run the pipeline on sample data"
@@ -15,6 +15,7 @@ help:
 	@echo "make lint     ruff over the project"
 	@echo "make lock     re-pin constraints.txt from the current virtual environment"
 	@echo "make db-stop  stop the embedded PostgreSQL"
+	@echo "make airflow  run Airflow locally on the project's DAGs (AIRFLOW_ARGS='--help' for options)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +27,10 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml $(CONSTRAINTS)
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) install --quiet -c $(CONSTRAINTS) -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-airflow: $(VENV)/.installed
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e '.[airflow]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -48,6 +53,10 @@ lint: install-test
 
 lock: install-test
 	$(PIP) freeze --exclude-editable | grep -v '^voc-pipeline' > $(CONSTRAINTS)
+
+# api-server, scheduler and dag-processor (LocalExecutor), metadata in the embedded PostgreSQL; Ctrl-C stops all.
+airflow: $(VENV)/.installed-airflow
+	$(BIN)/python scripts/airflow_local.py $(AIRFLOW_ARGS)
 
 db-stop: install
 	$(BIN)/voc db stop
