@@ -16,7 +16,8 @@ WORD_VALENCE: dict[str, float] = {
     "please": 0.0, "pls": 0.0, "plz": 0.0, "kindly": 0.0, "help": 0.0, "helping": 0.0, "hope": 0.0,
     "hoping": 0.0, "hopefully": 0.0, "sure": 0.0, "yes": 0.0, "ok": 0.0, "okay": 0.0, "want": 0.0,
     "wants": 0.0, "wanted": 0.0, "like": 0.0, "care": 0.0, "united": 0.0, "joke": -1.5, "jokes": -1.0,
-    "lol": 0.5, "pretty": 0.5, "well": 0.0, "fine": 0.5, "share": 0.0, "sharing": 0.0, "free": 0.8,
+    "lol": 0.5, "haha": 0.5, "hahaha": 0.5, "hahahaha": 0.5, "lmao": 0.5, "rofl": 0.5, ";)": 0.0, ";-)": 0.0,
+    "pretty": 0.5, "well": 0.0, "fine": 0.5, "share": 0.0, "sharing": 0.0, "free": 0.8,
     "better": 0.0, "promise": 0.0, "promised": 0.0, "promises": 0.0, "chance": 0.0, "number": 0.0,
     "reward": 0.0, "rewards": 0.0, "clearly": 0.0,
     "thank": 1.0, "thanks": 1.0, "thx": 1.0, "ty": 1.0, "appreciate": 1.0, "appreciated": 1.5,
@@ -34,6 +35,10 @@ WORD_VALENCE: dict[str, float] = {
     "fix": -0.3, "issue": -1.0, "issues": -1.0, "complaint": -1.5, "complaints": -1.5,
 }
 
+# emoji whose lexicon description carries no sentiment word ("unamused face", "thumbs down")
+EMOJI_VALENCE: dict[str, float] = {"😒": -1.5, "😡": -2.5, "😤": -2.0, "🙄": -1.5, "👎": -2.0, "💩": -2.0, "🤬": -3.0,
+                                   "👍": 1.8, "👏": 2.0, "🙌": 2.0, "💯": 1.5, "🙏": 0.8}
+
 # multi-word cues, matched on lower-cased lemmas: valence added to the sentence they appear in
 PHRASE_VALENCE: dict[str, float] = {
     "on hold": -1.5, "no response": -1.5, "no answer": -1.5, "no reply": -1.5, "no update": -1.5,
@@ -44,6 +49,8 @@ PHRASE_VALENCE: dict[str, float] = {
     "no complaint": 1.5, "can not wait": 1.5, "could not be happy": 3.0, "could not ask for": 2.5,
     "are you kidding": -2.0, "you have to be kidding": -2.0, "anyone there": -1.2, "anybody there": -1.2,
     "yea right": -2.0, "learn my lesson": -1.5, "time out": -1.0, "keep crash": -1.5, "shout out": 2.0,
+    "do better": -1.2, "work harder": -1.0, "should know better": -1.5, "as usual": -0.8, "yet again": -1.0,
+    "once again": -0.8, "every single time": -1.0, "not the first time": -1.5,
     "above and beyond": 2.5, "the extra mile": 2.5, "you rock": 2.5, "huge fan": 2.0, "big fan": 2.0,
     "fingers crossed": 0.8, "well done": 2.0,
     "would recommend": 2.0, "would highly recommend": 2.5, "would definitely recommend": 2.5,

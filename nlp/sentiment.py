@@ -31,7 +31,7 @@ from vaderSentiment.vaderSentiment import (
 )
 
 from voc.nlp.lemmatize import lemma_of, token_table
-from voc.nlp.lexicon import ADJECTIVE_BOOSTERS, PHRASE_VALENCE, REQUEST_WORDS, WORD_VALENCE, token_cues
+from voc.nlp.lexicon import ADJECTIVE_BOOSTERS, EMOJI_VALENCE, PHRASE_VALENCE, REQUEST_WORDS, WORD_VALENCE, token_cues
 from voc.nlp.normalize import hashtag_words, text_of
 from voc.nlp.topics import sentence_of, sentence_starts
 
@@ -52,6 +52,7 @@ IRREALIS = frozenset({"would", "wish", "if", "should", "could", "hoping", "hopef
 POLITE = frozenset({"thanks", "thank", "thx", "ty", "appreciate", "appreciated", "pls", "please", "kindly"})
 # VADER looks up to three words back for negations and boosters; three neutral words end that reach
 BARRIER = "\x1f"
+EMOJI_PREFIX = "emoji:"  # lexicon entries for emoji (see ``EMOJI_VALENCE``)
 SCOPE_BREAK = (BARRIER,) * 3
 
 for _name, _default in (("sentiment", None), ("sentiment_label", None), ("sentences", ())):
@@ -130,6 +131,8 @@ class FeedbackVader(SentimentIntensityAnalyzer):
 
     def __init__(self) -> None:
         super().__init__()
+        for emoji, valence in EMOJI_VALENCE.items():
+            self.lexicon[EMOJI_PREFIX + emoji] = valence
         for word, valence in WORD_VALENCE.items():
             if valence:
                 self.lexicon[word] = valence
@@ -325,6 +328,7 @@ class FeedbackSentiment:
                         words.extend(SCOPE_BREAK)  # negation does not reach across punctuation ("no seat, horrible")
                     continue
             if i in emoji:
+                words.extend(EMOJI_PREFIX + c for c in text if c in EMOJI_VALENCE)
                 words.extend(emoji[i].split())
                 continue
             if i in hashtags:  # "#PoorService", "#neveragain": the words inside carry the sentiment

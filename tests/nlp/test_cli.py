@@ -93,4 +93,4 @@ def test_eval_on_the_airline_dev_set_matches_the_documented_figures():
     result = runner.invoke(app, ["eval", str(path), "--taxonomy", "airline", "--label-column", "airline_sentiment",
                                  "--topic-column", "negativereason", "--json"])
     figures = json.loads(result.output)
-    assert figures["items"] == 1000 and figures["sentiment"]["macro_f1"] >= 0.685
+    assert figures["items"] == 1000 and figures["sentiment"]["macro_f1"] >= 0.70
