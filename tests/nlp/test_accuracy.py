@@ -17,7 +17,7 @@ from voc.nlp.evaluate import evaluate, report
 AIRLINE = SHARED_DATA / "airline_tweets_dev.csv"
 TARGET_SENTIMENT_F1, TARGET_TOPIC_F1 = 0.70, 0.60
 STOCK_VADER_SENTIMENT_F1 = 0.46  # stock VADER, +/-0.05 thresholds, same file (MEASUREMENTS.md)
-SENTIMENT_FLOOR, TOPIC_FLOOR = TARGET_SENTIMENT_F1, 0.42
+SENTIMENT_FLOOR, TOPIC_FLOOR = TARGET_SENTIMENT_F1, 0.45
 
 pytestmark = pytest.mark.skipif(not AIRLINE.exists(), reason=f"labelled development data not found at {AIRLINE}")
 
