@@ -49,7 +49,7 @@ PHONE = re.compile(r"\+?\(?\d(?:[\s().-]{0,2}\d){7,14}")
 
 ITEMS_BY_ID_SQL = """
 SELECT f.item_id::text, f.customer_key, f.record_id, (f.occurred_at AT TIME ZONE 'UTC')::date, f.customer_ids
-FROM {table} AS f
+FROM {} AS f
 WHERE f.customer_key = ANY(%(keys)s)
    OR EXISTS (SELECT 1 FROM jsonb_each_text(f.customer_ids) AS x(k, v) WHERE x.k || ':' || x.v = ANY(%(ids)s))
 """
@@ -244,7 +244,7 @@ class _Eraser:
             person.identifiers.update(i for row in cur.fetchall() for i in row)
             found = []
             for table in ("core.feedback_item", *sorted(self.staged & {"raw.staged_item"})):
-                cur.execute(ITEMS_BY_ID_SQL.format(table=table),
+                cur.execute(sql.SQL(ITEMS_BY_ID_SQL).format(_table(table)),
                             {"keys": sorted(person.keys), "ids": sorted(person.identifiers)})
                 found += [(table, *row) for row in cur.fetchall()]
             for table, item_id, key, record_id, day, customer_ids in found:
@@ -271,7 +271,8 @@ class _Eraser:
         """The person's raw records: those of their items and reposts, with their payloads."""
         record_ids = {record_id for _, record_id, _ in person.items.values()} | set(person.staged.values())
         for table in ("core.repost", *sorted(self.staged & {"raw.staged_repost"})):
-            self.cur.execute(f"SELECT record_id FROM {table} WHERE customer_key = ANY(%s)", (sorted(person.keys),))
+            self.cur.execute(sql.SQL("SELECT record_id FROM {} WHERE customer_key = ANY(%s)").format(_table(table)),
+                             (sorted(person.keys),))
             record_ids.update(r for (r,) in self.cur.fetchall())
         self.cur.execute("SELECT record_id, payload FROM raw.record WHERE record_id = ANY(%s)", (sorted(record_ids),))
         return dict(self.cur.fetchall())
@@ -279,7 +280,8 @@ class _Eraser:
     def erase_core(self, person: _Person) -> None:
         cur, items, keys, ids = self.cur, sorted(person.items), sorted(person.keys), sorted(person.identifiers)
         for table in ("core.enrichment", "core.item_context"):  # cascade with the items; counted for the audit
-            cur.execute(f"SELECT count(*) FROM {table} WHERE item_id = ANY(%s::uuid[])", (items,))
+            cur.execute(sql.SQL("SELECT count(*) FROM {} WHERE item_id = ANY(%s::uuid[])").format(_table(table)),
+                        (items,))
             self.count(table, cur.fetchone()[0])
         cur.execute("DELETE FROM core.feedback_item WHERE item_id = ANY(%s::uuid[])", (items,))
         self.count("core.feedback_item", cur.rowcount)
@@ -315,7 +317,8 @@ class _Eraser:
         candidates = sorted(payloads)
         still_used = set()  # by other customers' rows (the person's are gone)
         for table in ("core.feedback_item", "core.repost", *sorted(self.staged)):
-            cur.execute(f"SELECT DISTINCT record_id FROM {table} WHERE record_id = ANY(%s)", (candidates,))
+            cur.execute(sql.SQL("SELECT DISTINCT record_id FROM {} WHERE record_id = ANY(%s)").format(_table(table)),
+                        (candidates,))
             still_used.update(r for (r,) in cur.fetchall())
         tombstone = Json({"_removed": {"by": "erasure", "erasure_id": erasure_id}})
         gone = [r for r in candidates if r not in still_used and not _is_tombstone(payloads[r])]
@@ -389,6 +392,10 @@ WHERE t.table_type = 'BASE TABLE' AND c.table_schema IN ('raw', 'core', 'mart')
        OR c.udt_name IN ('_text', '_varchar'))
 ORDER BY 1, 2, 3
 """
+
+
+def _table(name: str) -> sql.Identifier:
+    return sql.Identifier(*name.split("."))
 
 
 def _is_tombstone(payload) -> bool:
