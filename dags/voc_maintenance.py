@@ -14,7 +14,6 @@ from datetime import timedelta
 import pendulum
 from _voc_common import NLP_POOL, positive_int_setting, task_defaults, warehouse_engine
 from airflow.sdk import dag, task
-from airflow.sdk.exceptions import AirflowSkipException
 
 
 @dag(
@@ -30,16 +29,12 @@ def voc_maintenance():
 
     @task(pool=NLP_POOL)
     def retag_outdated() -> dict:
-        """Tag untagged items, then re-tag those of other versions; skipped if the tagger cannot re-tag."""
-        import inspect
-
+        """Tag untagged items, then re-tag those of another NLP or taxonomy version, up to the nightly limit."""
         from voc.pipeline.enrich import enrich_pending
 
-        if "reprocess" not in inspect.signature(enrich_pending).parameters:
-            raise AirflowSkipException("this voc version cannot re-tag (enrich_pending has no reprocess option)")
         limit = positive_int_setting("VOC_RETAG_LIMIT", 50_000)
         report = enrich_pending(warehouse_engine(), reprocess=True, limit=limit)
-        return {"enriched": report.enriched, "retagged": getattr(report, "retagged", 0), "limit": limit}
+        return {"enriched": report.enriched, "retagged": report.retagged, "limit": limit}
 
     @task
     def retention(data_interval_end=None) -> dict:

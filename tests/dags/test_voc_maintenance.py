@@ -6,7 +6,6 @@ a broken trend row fails the sweep after a retry, and the same logical date succ
 
 from __future__ import annotations
 
-import inspect
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,14 +13,12 @@ import pytest
 from tests.dags.airflow_env import needs_airflow
 from tests.dags.sample import load_sample, write_sample
 from tests.helpers import count, table_counts
-from voc.pipeline.enrich import enrich_pending
 from voc.pipeline.trends import build_day
 
 pytestmark = [pytest.mark.airflow, needs_airflow]
 
 DAG_ID = "voc_maintenance"
 LOGICAL_DATE = "2027-01-01T00:00:00+00:00"  # long after the sample was loaded: every payload is older
-CAN_RETAG = "reprocess" in inspect.signature(enrich_pending).parameters
 CHECKS = {"items_not_enriched_after_a_day", "items_dated_after_they_were_loaded",
           "customer_story_rows_not_one_per_item", "trend_rows_with_impossible_counts"}
 
@@ -37,31 +34,25 @@ def test_outdated_tags_are_retagged_retention_only_reports_and_a_broken_row_fail
             " (SELECT item_id FROM core.enrichment ORDER BY item_id LIMIT 25)").rowcount
     env = {"VOC_DATABASE_URL": db_env["VOC_DATABASE_URL"], "VOC_RAW_RETENTION_DAYS": "30"}
     dag = dag_session(DAG_ID)
+    records, quarantined = count(engine, "raw.record"), count(engine, "raw.quarantine")
 
     first = dag.run(LOGICAL_DATE, env, retries=1, retry_delay=1)
 
     assert first.succeeded, first.output[-5000:]
     assert first.report["tasks"]["retag_outdated"]["pool"] == "voc_nlp"
-    if CAN_RETAG:
-        assert first.states["retag_outdated"] == "success"
-        assert first.report["xcom"]["retag_outdated"] == {"enriched": 0, "retagged": outdated, "limit": 50_000}
-        with engine.connect() as conn:
-            versions = conn.exec_driver_sql("SELECT DISTINCT taxonomy_version FROM core.enrichment").scalars().all()
-        assert len(versions) == 1 and versions != ["acme-retail@0"]
-    else:
-        assert first.states["retag_outdated"] == "skipped"
-        assert "cannot re-tag" in first.output
+    assert first.report["xcom"]["retag_outdated"] == {"enriched": 0, "retagged": outdated, "limit": 50_000}
+    with engine.connect() as conn:
+        versions = conn.exec_driver_sql("SELECT DISTINCT taxonomy_version FROM core.enrichment").scalars().all()
+    assert len(versions) == 1 and versions != ["acme-retail@0"], "the outdated items were not re-tagged"
     cutoff = datetime(2027, 1, 1, tzinfo=UTC) - timedelta(days=30)  # "@daily" triggers: the interval ends at the run
-    records, quarantined = count(engine, "raw.record"), count(engine, "raw.quarantine")
-    assert first.report["xcom"]["retention"] == {
-        "cutoff": cutoff.isoformat(), "keep_days": 30,
-        "older": {"raw.record": {"rows": records, "payload_bytes": first.report["xcom"]["retention"]["older"][
-            "raw.record"]["payload_bytes"]},
-                  "raw.quarantine": {"rows": quarantined, "payload_bytes": first.report["xcom"]["retention"][
-                      "older"]["raw.quarantine"]["payload_bytes"]}}}
-    assert first.report["xcom"]["retention"]["older"]["raw.record"]["payload_bytes"] > 0
+    retention = first.report["xcom"]["retention"]
+    assert (retention["cutoff"], retention["keep_days"]) == (cutoff.isoformat(), 30)
+    assert {table: older["rows"] for table, older in retention["older"].items()} == {
+        "raw.record": records, "raw.quarantine": quarantined}
+    assert retention["older"]["raw.record"]["payload_bytes"] > records
     assert first.report["xcom"]["quality_sweep"] == dict.fromkeys(CHECKS, 0)
-    assert count(engine, "raw.record") == records, "retention deleted something"
+    assert (count(engine, "raw.record"), count(engine, "raw.quarantine")) == (records, quarantined), \
+        "retention deleted something"
 
     with engine.begin() as conn:
         conn.exec_driver_sql("UPDATE mart.complaint_trend_daily SET complaint_count = item_count + 1"
