@@ -1,15 +1,17 @@
-"""``voc_vader_sentiment``: VADER sentiment per sentence, per item and per matched topic.
+"""``voc_vader_sentiment``: VADER sentiment per clause, sentence, item and matched topic.
 
 VADER's rules (boosters, negation, ALL-CAPS and punctuation emphasis, "but") run over the tokens of
-each sentence, with the customer-feedback lexicon of ``voc.nlp.lexicon`` and two kinds of evidence
-stock VADER cannot see: multi-word complaint cues ("on hold", "no update") and the taxonomy's
-complaint topics ("flight delayed 3 hours" is a complaint without a single emotion word).
-The item score is a weighted mean of its sentences, so long texts do not saturate, and a sentence
-that opens with a contrast ("but", "however") outweighs the one before it.
+each clause (sentences split again at "but", "however", ...), with the customer-feedback lexicon of
+``voc.nlp.lexicon`` and evidence stock VADER cannot see: complaint cues ("on hold", "for 2 hours",
+"where is my ...") and the taxonomy's complaint topics ("flight delayed" is a complaint without an
+emotion word). Questions, requests and wishes are not praise. The item score is a weighted mean of
+its clauses, so long texts do not saturate, and a clause that opens with a contrast outweighs the
+one before it. docs/nlp.md lists every rule.
 
 Results: ``doc._.sentiment`` (-1..1), ``doc._.sentiment_label``, ``doc._.sentences``
-([(start_char, end_char, score)]), and ``sentiment`` on each of ``doc._.topics``. Items in a language
-other than English get no score: the lexicon is English.
+([(start_char, end_char, score)]), and ``sentiment`` on each of ``doc._.topics`` (the mean of the
+clauses that carry its evidence). Items in a language other than English get no score: the lexicon
+is English.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from voc.nlp.topics import sentence_of, sentence_starts
 
 POSITIVE_AT = 0.05  # VADER authors' recommended thresholds on the compound score
 NEGATIVE_AT = -0.05
-CONTRAST = frozenset({"but", "however", "although", "though", "yet", "unfortunately", "sadly"})
+CONTRAST = frozenset({"but", "however", "although", "though", "unfortunately", "sadly"})
 NEGATIONS = frozenset(NEGATE) | {"no", "not", "never", "without"}
 NEGATE_WORDS = frozenset(NEGATE)
 INFLECTED = ("s", "ed", "ing")
