@@ -226,19 +226,23 @@ class _Eraser:
             person.terms.update({email.strip(), normalise("email", email)})
         if customer:
             person.keys.add(customer)
+        seen_keys = set()  # keys the warehouse holds (a given key that it does not is no search term)
         for _ in range(MAX_ROUNDS):
             before = (len(person.identifiers), len(person.keys), len(person.items), len(person.staged))
             person.keys.update(_first_key(i) for i in person.identifiers)
             ids, keys = sorted(person.identifiers), sorted(person.keys)
             cur.execute("SELECT old_key, new_key FROM core.customer_key_merge WHERE old_key = ANY(%s) OR"
                         " new_key = ANY(%s)", (keys, keys))
-            person.keys.update(k for row in cur.fetchall() for k in row)
+            merged = {k for row in cur.fetchall() for k in row}
+            person.keys |= merged
+            seen_keys |= merged
             keys = sorted(person.keys)
             cur.execute("SELECT identifier, customer_key FROM core.customer_identifier WHERE identifier = ANY(%s)"
                         " OR customer_key = ANY(%s)", (ids, keys))
             for identifier, key in cur.fetchall():
                 person.identifiers.add(identifier)
                 person.keys.add(key)
+                seen_keys.add(key)
             cur.execute("SELECT identifier_a, identifier_b FROM core.identity_link WHERE identifier_a = ANY(%s)"
                         " OR identifier_b = ANY(%s)", (ids, ids))
             person.identifiers.update(i for row in cur.fetchall() for i in row)
@@ -254,6 +258,7 @@ class _Eraser:
                     person.staged[item_id] = record_id
                 if key:
                     person.keys.add(key)
+                    seen_keys.add(key)
                 person.identifiers.update(f"{k}:{v}" for k, v in (customer_ids or {}).items())
             if (len(person.identifiers), len(person.keys), len(person.items), len(person.staged)) == before:
                 break
@@ -261,6 +266,8 @@ class _Eraser:
             raise ForgetError(f"the person's identifiers still grew after {MAX_ROUNDS} rounds of links; check "
                               "core.identity_link for links joining unrelated customers")
         person.keys.discard(None)
+        if customer and customer not in seen_keys:
+            person.keys.discard(customer)
         person.terms.update(_clear_terms(person.identifiers))
         cur.execute("SELECT text FROM core.feedback_item WHERE item_id = ANY(%s::uuid[]) AND length(text) >= %s",
                     (sorted(person.items), MIN_PHRASE_CHARS))
