@@ -10,12 +10,11 @@ parent kills the child at a random moment, wherever it is: parsing, tagging, wri
 from __future__ import annotations
 
 import csv
-import os
 import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.reliability.harness import compare, explain, scale, snapshot, spawn
+from tests.reliability.harness import compare, explain, scale, seed, snapshot, spawn
 from voc.pipeline.db import get_engine
 
 SUITE = "crash: SIGKILL + re-run"
@@ -82,8 +81,8 @@ def _case(point, *, baseline, sample, fresh_db, forkserver, root: Path) -> dict:
 
 def test_sigkill_at_random_points_then_a_plain_rerun_equals_an_uninterrupted_run(
         baseline, sample, fresh_db, forkserver, tmp_path, ledger, timed):
-    seed = int(os.environ.get("VOC_RELIABILITY_SEED") or random.SystemRandom().randrange(1 << 30))
-    points = _kill_points(baseline, random.Random(seed))
+    chosen = seed()
+    points = _kill_points(baseline, random.Random(chosen))
     assert len([p for p in points if p[1] == "tick"]) >= 24
     with timed(SUITE), ThreadPoolExecutor(max_workers=2) as pool:
         outcomes = list(pool.map(lambda p: _case(p, baseline=baseline, sample=sample, fresh_db=fresh_db,
@@ -91,7 +90,7 @@ def test_sigkill_at_random_points_then_a_plain_rerun_equals_an_uninterrupted_run
     for outcome in outcomes:
         ledger.add(SUITE, cases=1, faults=int(outcome["killed"]), lost=outcome["lost"],
                    duplicates=outcome["duplicates"])
-    where = f"(VOC_RELIABILITY_SEED={seed})"
+    where = f"(VOC_RELIABILITY_SEED={chosen})"
     ticks = [o for o in outcomes if o["point"][1] == "tick"]
     assert all(o["killed"] for o in ticks), [(o["point"], o["crash_exit"]) for o in ticks if not o["killed"]]
     assert {o["point"][0] for o in ticks if o["killed"]} == {"ingest", "enrich", "marts"}

@@ -4,19 +4,18 @@ is loaded, a duplicate, or quarantined with a reason. ``VOC_RELIABILITY_SEED`` r
 
 from __future__ import annotations
 
-import os
 import random
 from pathlib import Path
 
 from tests.reliability import hostile
-from tests.reliability.harness import scale
+from tests.reliability.harness import scale, seed
 
 SUITE = "fuzz: mutated sample files"
 
 
 def test_mutated_sample_files_never_lose_a_record(engine, sample, tmp_path, ledger, timed):
-    seed = int(os.environ.get("VOC_RELIABILITY_SEED") or random.SystemRandom().randrange(1 << 30))
-    rng = random.Random(seed)
+    chosen = seed()
+    rng = random.Random(chosen)
     files = [(kind, path) for _, kind, folder, _ in sample.sources for path in sorted(Path(folder).iterdir())]
     assert {kind for kind, _ in files} == {"survey", "social", "email", "ticket", "review"}
     with timed(SUITE):
@@ -29,5 +28,5 @@ def test_mutated_sample_files_never_lose_a_record(engine, sample, tmp_path, ledg
                     hostile.ingest_and_account(engine, kind, mutant, source)
                 except Exception as exc:
                     ledger.add(SUITE, cases=1, faults=1, lost=1)
-                    raise AssertionError(f"{mutant.name} (VOC_RELIABILITY_SEED={seed}): {exc!r}") from exc
+                    raise AssertionError(f"{mutant.name} (VOC_RELIABILITY_SEED={chosen}): {exc!r}") from exc
                 ledger.add(SUITE, cases=1, faults=1)

@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
+import psycopg2
 import pytest
 
 from tests.reliability import hostile, worker
@@ -193,6 +194,8 @@ KNOWN = {
                       "\\ud800 JSON escape; UnicodeEncodeError fails the whole batch",
     "survey_csv_field_limit": "connectors/survey.py reads CSV with csv.reader and no csv.Error handling: a cell "
                               "over 128 KiB (a 10 MB comment) fails the whole file instead of quarantining the row",
+    "utc_offset_range": "connectors/columns.parse_when accepts any UTC offset Python does (up to 23:59); PostgreSQL "
+                        "stores at most 15:59, so a Date header like '+2026' fails the whole batch with a DataError",
     "ticket_id_in_url": "connectors/tickets.py puts the ticket id into the comments URL unescaped: a control "
                         "character raises httpx.InvalidURL (run fails), '/' and '..' reach other API paths",
 }
@@ -204,6 +207,18 @@ def test_known_far_date_with_offset_is_quarantined_not_fatal(engine, tmp_path, w
     path = _survey(tmp_path / "far.csv", [_row("A", when, "Too far", "C1"), _row("B", "2026-10-01", "fine", "C2")])
     hostile.ingest_and_account(engine, "survey", path, "far")
     assert _items(engine, "far") == 1 and len(_quarantine(engine, "far")) == 1
+
+
+@pytest.mark.xfail(strict=True, raises=psycopg2.DataError, reason=KNOWN["utc_offset_range"])
+def test_known_utc_offset_beyond_postgresql_range_is_quarantined_not_fatal(engine, tmp_path):
+    """Found by the mutation fuzzer (VOC_RELIABILITY_SEED=479137278 at scale 10): a mutated mbox Date header."""
+    message = ("From: Ann <ann@example.com>\nTo: support@acme-retail.example\nSubject: Late\nMessage-ID: <{n}@x>\n"
+               "Date: Thu, 17 Oct 2002 13:54:27 {offset}\n\nMy parcel is late.\n")
+    path = tmp_path / "box.mbox"
+    path.write_text("".join("From MAILER-DAEMON Thu Oct 17 13:54:27 2002\n" + message.format(n=n, offset=offset)
+                            + "\n" for n, offset in ((1, "+2026"), (2, "+0100"))))
+    accounted = hostile.ingest_and_account(engine, "email", path, "offsets")
+    assert (accounted.loaded, accounted.quarantined) == (1, 1)
 
 
 @pytest.mark.xfail(strict=True, raises=RecursionError, reason=KNOWN["survey_deep_json"])

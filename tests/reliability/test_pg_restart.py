@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import URL
 
-from tests.reliability.harness import compare, explain, finish, snapshot, spawn
+from tests.reliability.harness import compare, explain, finish, seed, snapshot, spawn
 from voc.pipeline.db import embedded, get_engine
 from voc.pipeline.db.migrate import upgrade
 
@@ -93,7 +93,7 @@ def _consistent(url: URL) -> list[str]:
 
 def test_restart_mid_run_fails_cleanly_and_a_rerun_completes(own_server, baseline, sample, forkserver, tmp_path,
                                                              ledger, timed):
-    rng = random.Random(int(os.environ.get("VOC_RELIABILITY_SEED") or random.SystemRandom().randrange(1 << 30)))
+    rng = random.Random(seed())
     ticks, start, outcomes = baseline["ticks"], 1, []
     with timed(SUITE):
         for phase in ("ingest", "enrich", "marts"):
