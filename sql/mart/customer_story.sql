@@ -37,6 +37,7 @@ final AS (
         enrichment.stage_reason,
         enrichment.language AS detected_language,
         enrichment.taxonomy_version,
+        enrichment.nlp_version,
         enrichment.item_id IS NOT NULL AS is_enriched,
         enrichment.enriched_at,
         items.loaded_at
@@ -63,14 +64,15 @@ COMMENT ON COLUMN mart.customer_story.csat IS 'Customer satisfaction score 1-5 w
 COMMENT ON COLUMN mart.customer_story.ces IS 'Customer effort score 1-7 where given.';
 COMMENT ON COLUMN mart.customer_story.rating IS 'Star rating 1-5 where given (reviews, ticket ratings).';
 COMMENT ON COLUMN mart.customer_story.language IS 'Language code of the text as given by the source or detected; null when unknown.';
-COMMENT ON COLUMN mart.customer_story.sentiment_compound IS 'VADER compound sentiment of the text, -1 (negative) to +1 (positive); null until enriched.';
+COMMENT ON COLUMN mart.customer_story.sentiment_compound IS 'Sentiment of the text, -1 (negative) to +1 (positive): VADER clause scores weighted with feedback rules (complaints without sentiment words, negation, contrast); null until enriched, for score-only items and for languages it cannot score.';
 COMMENT ON COLUMN mart.customer_story.sentiment_label IS 'negative, neutral or positive; null until enriched.';
 COMMENT ON COLUMN mart.customer_story.topics IS 'Taxonomy topics found in the text: [{theme, topic, complaint, sentiment: {label, score}, evidence: [{start, end, text, rule}]}].';
 COMMENT ON COLUMN mart.customer_story.is_complaint IS 'True when the item complains (a complaint topic or a complaint intent); false until enriched.';
 COMMENT ON COLUMN mart.customer_story.intents IS 'Intent flags found in the text: complaint, praise, question, suggestion, churn_risk.';
 COMMENT ON COLUMN mart.customer_story.stage_reason IS 'Why the journey stage was chosen (a topic, the survey, the channel, or the default).';
 COMMENT ON COLUMN mart.customer_story.detected_language IS 'Language detected by the NLP pipeline; sentiment is null for languages it cannot score.';
-COMMENT ON COLUMN mart.customer_story.taxonomy_version IS 'Taxonomy (name@version) that tagged the item.';
+COMMENT ON COLUMN mart.customer_story.taxonomy_version IS 'Taxonomy (name@version+content hash) that tagged the item.';
+COMMENT ON COLUMN mart.customer_story.nlp_version IS 'Version of the NLP pipeline that tagged the item; voc enrich --reprocess re-tags items of other versions.';
 COMMENT ON COLUMN mart.customer_story.journey_stage IS 'Customer-journey stage of the item; ''unknown'' when nothing decides.';
 COMMENT ON COLUMN mart.customer_story.is_enriched IS 'True once the NLP pipeline has tagged the item.';
 COMMENT ON COLUMN mart.customer_story.enriched_at IS 'When the item was last tagged.';
