@@ -31,7 +31,7 @@ def voc_enrich():
     @task
     def plan() -> list[int]:
         """Return one claim size per mapped task: none when nothing waits."""
-        from _voc_warehouse import pending_items
+        from voc.pipeline.health import pending_items
 
         return partition_limits(pending_items(warehouse_engine()), enrich_settings())
 

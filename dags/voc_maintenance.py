@@ -38,16 +38,20 @@ def voc_maintenance():
 
     @task
     def retention(data_interval_end=None) -> dict:
-        """Report the raw payloads older than the retention period as of the interval's end; delete nothing."""
-        from _voc_warehouse import retention_report
+        """Remove raw payloads older than the retention period as of the interval's end; core items stay."""
+        from datetime import timedelta
+
+        from voc.pipeline.retention import purge_raw_payloads
 
         keep_days = positive_int_setting("VOC_RAW_RETENTION_DAYS", 365)
-        return retention_report(warehouse_engine(), data_interval_end, keep_days)
+        purged = purge_raw_payloads(warehouse_engine(), timedelta(days=keep_days), as_of=data_interval_end)
+        return {"cutoff": (data_interval_end - timedelta(days=keep_days)).isoformat(), "keep_days": keep_days,
+                "purged_payloads": purged}
 
     @task
     def quality_sweep(data_interval_end=None) -> dict[str, int]:
         """Run the invariant checks; any offending row fails the task with every failed check named."""
-        from _voc_warehouse import quality_violations
+        from voc.pipeline.health import violations as quality_violations
 
         violations = quality_violations(warehouse_engine(), data_interval_end)
         failed = {name: rows for name, rows in violations.items() if rows}

@@ -1,6 +1,7 @@
 """``voc_maintenance`` end to end: re-tagging after a taxonomy change, the retention report, the quality sweep.
 
-Items tagged under an older taxonomy are re-tagged; retention only reports, as of the run's data interval;
+Items tagged under an older taxonomy are re-tagged; retention removes raw payloads older than the age as of
+the run's data interval and keeps every row and the redacted items;
 a broken trend row fails the sweep after a retry, and the same logical date succeeds once it is fixed.
 """
 
@@ -23,7 +24,7 @@ CHECKS = {"items_not_enriched_after_a_day", "items_dated_after_they_were_loaded"
           "customer_story_rows_not_one_per_item", "trend_rows_with_impossible_counts"}
 
 
-def test_outdated_tags_are_retagged_retention_only_reports_and_a_broken_row_fails_the_sweep_until_fixed(
+def test_outdated_tags_are_retagged_old_payloads_are_purged_and_a_broken_row_fails_the_sweep_until_fixed(
     dag_session, engine, db_env, tmp_path
 ):
     load_sample(engine, write_sample(tmp_path / "sample"), ["surveys", "reviews"])
@@ -47,12 +48,14 @@ def test_outdated_tags_are_retagged_retention_only_reports_and_a_broken_row_fail
     cutoff = datetime(2027, 1, 1, tzinfo=UTC) - timedelta(days=30)  # "@daily" triggers: the interval ends at the run
     retention = first.report["xcom"]["retention"]
     assert (retention["cutoff"], retention["keep_days"]) == (cutoff.isoformat(), 30)
-    assert {table: older["rows"] for table, older in retention["older"].items()} == {
-        "raw.record": records, "raw.quarantine": quarantined}
-    assert retention["older"]["raw.record"]["payload_bytes"] > records
+    assert retention["purged_payloads"] == records  # every payload is older than 30 days on 2027-01-01
     assert first.report["xcom"]["quality_sweep"] == dict.fromkeys(CHECKS, 0)
     assert (count(engine, "raw.record"), count(engine, "raw.quarantine")) == (records, quarantined), \
-        "retention deleted something"
+        "retention deleted rows; it must only remove payloads"
+    with engine.connect() as conn:
+        kept = conn.exec_driver_sql("SELECT count(*) FROM raw.record WHERE NOT payload ? '_removed'").scalar_one()
+        story = conn.exec_driver_sql("SELECT count(*) FROM mart.customer_story WHERE text IS NOT NULL").scalar_one()
+    assert kept == 0 and story > 0  # originals gone from raw, the redacted items stay
 
     with engine.begin() as conn:
         conn.exec_driver_sql("UPDATE mart.complaint_trend_daily SET complaint_count = item_count + 1"
