@@ -1,7 +1,10 @@
 """Ingest a source: find its files (or call its API / mailbox), read them with the connector, load each input.
 
 Files are loaded one per transaction with their fingerprint; API pages and IMAP batches one per
-transaction with the cursor or UID that follows them. ``run_source`` runs one configured source of
+transaction with the cursor or UID that follows them. Every input is a batch the quality gate judges
+before its items reach core; when the gate holds any, the run still loads the other inputs, then raises
+``BatchesHeld`` (so the CLI exits non-zero and the Airflow task fails). A run first judges the source's
+batches left pending by a run that stopped. ``run_source`` runs one configured source of
 ``sources.yaml``; the Airflow DAGs call it from their tasks.
 """
 
@@ -22,6 +25,8 @@ from voc.pipeline.connectors.base import SourceRecord
 from voc.pipeline.connectors.columns import load_column_mapping
 from voc.pipeline.connectors.mapping import SurveyMapping, load_survey_mapping
 from voc.pipeline.load import LoadReport, file_sha256, load_records, read_state
+from voc.pipeline.quality.errors import BatchesHeld, HeldBatch
+from voc.pipeline.quality.gate import QualityGate
 from voc.pipeline.sources import ConnectionLookup, SourceConfig, SourcesError, resolve_secrets
 
 KINDS = ("survey", "social", "email", "ticket", "review")
@@ -77,6 +82,27 @@ def find_files(paths: Iterable[str | Path], suffixes: tuple[str, ...]) -> list[P
     return found
 
 
+class _GatedRun:
+    """One quality gate for a run of a source's inputs; collects the held batches and raises at the end."""
+
+    def __init__(self, engine: Engine, source: str):
+        self.gate = QualityGate(engine)
+        self.reports: list[LoadReport] = []
+        self.held: list[HeldBatch] = [v.held() for v in self.gate.finish_pending(source) if v.status == "held"]
+
+    def load(self, **kwargs) -> None:
+        try:
+            self.reports.append(load_records(gate=self.gate, **kwargs))
+        except BatchesHeld as exc:
+            self.reports += exc.reports
+            self.held += exc.held
+
+    def finish(self) -> list[LoadReport]:
+        if self.held:
+            raise BatchesHeld(self.held, self.reports)
+        return self.reports
+
+
 def to_items_for(kind: str, source: str, mapping=None) -> Callable[[SourceRecord], list[dict]]:
     """Return the record-to-items function of a kind, with its mapping (or e-mail options) applied."""
     return CONNECTORS[kind].items(source, mapping)
@@ -94,7 +120,8 @@ def ingest_files(
     """Load files of one kind (files or folders) into raw and core; one report per file.
 
     Each file's fingerprint is stored in ``raw.source_state`` (``file:<path>``) with its rows; with
-    ``skip_unchanged`` a file whose fingerprint is already stored is not read again.
+    ``skip_unchanged`` a file whose fingerprint is already stored is not read again. Raises
+    ``BatchesHeld`` after the last file if the quality gate held any (``.reports`` has every report).
     """
     if kind not in CONNECTORS:
         raise ValueError(f"unknown source kind {kind!r} (use {', '.join(KINDS)})")
@@ -103,20 +130,23 @@ def ingest_files(
     to_items = connector.items(source, mapping)  # a bad mapping fails before any file is read
     files = find_files(paths, connector.suffixes)
     known = read_state(engine, source, "file:") if skip_unchanged else {}
-    reports = []
-    for path in files:
-        location = str(path.resolve())
-        digest = file_sha256(path)
-        key = f"file:{location}"
-        if skip_unchanged and (known.get(key) or {}).get("sha256") == digest:
-            reports.append(LoadReport(source=source, location=location, skipped=True))
-            continue
-        reports.append(load_records(
-            engine, source=source, kind=kind, location=location, content_sha256=digest,
-            records=connector.read(path), to_items=to_items,
-            state={key: {"sha256": digest, "size": path.stat().st_size}},
-        ))
-    return reports
+    run = _GatedRun(engine, source)
+    try:
+        for path in files:
+            location = str(path.resolve())
+            digest = file_sha256(path)
+            key = f"file:{location}"
+            if skip_unchanged and (known.get(key) or {}).get("sha256") == digest:
+                run.reports.append(LoadReport(source=source, location=location, skipped=True))
+                continue
+            run.load(
+                engine=engine, source=source, kind=kind, location=location, content_sha256=digest,
+                records=connector.read(path), to_items=to_items,
+                state={key: {"sha256": digest, "size": path.stat().st_size}}, whole_input=True,
+            )
+    finally:
+        run.gate.close()
+    return run.finish()
 
 
 def ingest_surveys(
@@ -136,15 +166,18 @@ def ingest_imap(engine: Engine, source: str, settings: email.ImapSettings,
     to_items = _email_items(source, options)
     state = read_state(engine, source, settings.state_key).get(settings.state_key)
     reader = email.ImapReader(settings, state)
-    reports = []
-    for batch in reader.batches():
-        digest = hashlib.sha256("".join(r.hash for r in batch.records).encode()).hexdigest()
-        reports.append(load_records(
-            engine, source=source, kind="email", location=reader.location(batch.state["last_uid"]),
-            content_sha256=digest, records=batch.records, to_items=to_items,
-            state={settings.state_key: batch.state},
-        ))
-    return reports
+    run = _GatedRun(engine, source)
+    try:
+        for batch in reader.batches():
+            digest = hashlib.sha256("".join(r.hash for r in batch.records).encode()).hexdigest()
+            run.load(
+                engine=engine, source=source, kind="email", location=reader.location(batch.state["last_uid"]),
+                content_sha256=digest, records=batch.records, to_items=to_items,
+                state={settings.state_key: batch.state},
+            )
+    finally:
+        run.gate.close()
+    return run.finish()
 
 
 CURSOR_KEY = "cursor"
@@ -156,19 +189,21 @@ def ingest_ticket_api(engine: Engine, source: str, settings: tickets.TicketApiSe
     to_items = _column_items(tickets, "ticket")(source, mapping)
     stored = read_state(engine, source, CURSOR_KEY).get(CURSOR_KEY) or {}
     client = api or tickets.TicketApi(settings)
-    reports = []
+    run = _GatedRun(engine, source)
     try:
         for page in client.pages(stored.get("after_cursor")):
             digest = hashlib.sha256("".join(r.hash for r in page.records).encode()).hexdigest()
-            reports.append(load_records(
-                engine, source=source, kind="ticket", location=tickets.page_url(settings.base_url, page.after_cursor),
+            run.load(
+                engine=engine, source=source, kind="ticket", location=tickets.page_url(settings.base_url,
+                                                                                      page.after_cursor),
                 content_sha256=digest, records=page.records, to_items=to_items,
                 state={CURSOR_KEY: {"after_cursor": page.after_cursor, "end_of_stream": page.end_of_stream}},
-            ))
+            )
     finally:
+        run.gate.close()
         if api is None:
             client.close()
-    return reports
+    return run.finish()
 
 
 def run_source(engine: Engine, config: SourceConfig, *, lookup: ConnectionLookup | None = None,

@@ -1,16 +1,22 @@
-"""Load records into the warehouse: raw as it arrived, rejects to quarantine, valid items to core.
+"""Load records into the warehouse: raw as it arrived, rejects to quarantine, valid items staged, then to core.
 
-One input (a file, an API page, an IMAP batch) is one transaction, together with the source state that
-says it was read: a crash leaves nothing half-loaded and never moves a cursor past unstored rows, and a
-re-run stores only what is new. Loading the same input twice changes no table.
+One input (a file, an API page, an IMAP batch) is one batch. Its records, rejects, staged items and the
+source state that says it was read are stored in one transaction: a crash leaves nothing half-loaded and
+never moves a cursor past unstored rows, and a re-run stores only what is new. Loading the same input
+twice changes no table. The quality gate (``voc.pipeline.quality``) then judges the staged batch in the
+database and publishes its items to core in a second transaction, or holds them in raw with the reason.
+A batch whose load stopped between the two stays ``pending`` until the next run of its source (or
+``voc quality check --all-pending``) judges it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -44,6 +50,10 @@ class LoadReport:
     items: int = 0
     load_id: int | None = None
     skipped: bool = False  # the input's fingerprint was already stored: not read again
+    status: str | None = None  # published | held (by the quality gate); None when nothing new was stored
+    held_reason: str | None = None
+    warnings: list[str] = field(default_factory=list)  # warning-level quality checks that failed
+    quality_seconds: float | None = None  # time the quality gate took to validate the batch
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -51,8 +61,13 @@ class LoadReport:
     def __str__(self) -> str:
         if self.skipped:
             return f"{self.location}: unchanged since the last load, skipped"
-        return (f"{self.location}: read {self.read}, loaded {self.loaded}, duplicate {self.duplicate}, "
+        text = (f"{self.location}: read {self.read}, loaded {self.loaded}, duplicate {self.duplicate}, "
                 f"quarantined {self.quarantined} ({self.items} items)")
+        if self.status == "held":
+            return f"{text}; HELD by the quality gate as load {self.load_id}: {self.held_reason}"
+        if self.warnings:
+            return f"{text}; {len(self.warnings)} quality warning(s): " + "; ".join(self.warnings)
+        return text
 
 
 def file_sha256(path: Path) -> str:
@@ -155,14 +170,20 @@ def load_records(
     to_items: Callable[[SourceRecord], list[dict]],
     state: StateArg = None,
     max_record_bytes: int = MAX_RECORD_BYTES,
+    whole_input: bool = False,
+    gate=None,
 ) -> LoadReport:
-    """Store one input's records and the source state that covers them; return its counts.
+    """Store one input's records and the source state that covers them, gate the batch; return its counts.
 
     Writes ``raw.load_batch`` (one row, only if something new was stored), ``raw.record`` (new
-    records), ``raw.quarantine`` (rejected records with reasons and original bytes), ``core.feedback_item``
-    (one row per valid item, redacted; a changed item is updated and queued for re-enrichment),
-    ``core.item_context``, ``core.repost`` and ``raw.source_state`` (``state``: a mapping, or a callable
-    called once every record was read, e.g. the cursor after the last page).
+    records), ``raw.quarantine`` (rejected records with reasons and original bytes), ``raw.staged_item``
+    and ``raw.staged_repost`` (the batch's items, redacted) and ``raw.source_state`` (``state``: a
+    mapping, or a callable called once every record was read, e.g. the cursor after the last page).
+    Then the quality gate (``gate``, a ``QualityGate``; default: one for this call) validates the batch
+    and publishes its items to ``core.feedback_item`` (a changed item is updated and queued for
+    re-enrichment), ``core.item_context`` and ``core.repost``, or holds it and raises ``BatchesHeld``.
+    ``whole_input``: the input is a whole file or export, whose size is compared with the source's
+    recent whole inputs (not an API page or a replay).
     """
     report = LoadReport(source=source, location=location)
     raw_conn = engine.raw_connection()
@@ -171,9 +192,9 @@ def load_records(
             # One loader per source at a time; others wait rather than interleave.
             cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"voc-load:{source}",))
             cur.execute(
-                "INSERT INTO raw.load_batch (source, kind, location, content_sha256) VALUES (%s, %s, %s, %s)"
-                " RETURNING load_id",
-                (source, kind, location, content_sha256),
+                "INSERT INTO raw.load_batch (source, kind, location, content_sha256, status, is_whole_input)"
+                " VALUES (%s, %s, %s, %s, 'pending', %s) RETURNING load_id",
+                (source, kind, location, content_sha256, whole_input),
             )
             load_id = cur.fetchone()[0]
             stored_anything = False
@@ -183,8 +204,10 @@ def load_records(
             if stored_anything:
                 cur.execute(
                     "UPDATE raw.load_batch SET finished_at = clock_timestamp(), read_count = %s, loaded_count = %s,"
-                    " duplicate_count = %s, quarantined_count = %s, item_count = %s WHERE load_id = %s",
-                    (report.read, report.loaded, report.duplicate, report.quarantined, report.items, load_id),
+                    " duplicate_count = %s, quarantined_count = %s, item_count = %s, language_counts = %s"
+                    " WHERE load_id = %s",
+                    (report.read, report.loaded, report.duplicate, report.quarantined, ctx.staged,
+                     Json(dict(ctx.languages)), load_id),
                 )
                 report.load_id = load_id
             else:  # nothing new: leave no trace, so loading an input twice changes no table
@@ -198,7 +221,119 @@ def load_records(
         raise
     finally:
         raw_conn.close()
+    if report.load_id is not None:
+        _judge(engine, report, gate)
     return report
+
+
+def _judge(engine: Engine, report: LoadReport, gate) -> None:
+    """Run the quality gate on the stored batch; fill the report; raise ``BatchesHeld`` if it was held."""
+    from voc.pipeline.quality.errors import BatchesHeld
+    from voc.pipeline.quality.gate import QualityGate
+
+    owned = gate is None
+    gate = gate or QualityGate(engine)
+    try:
+        verdict = gate.judge(report.load_id)
+    finally:
+        if owned:
+            gate.close()
+    report.status, report.held_reason, report.warnings = verdict.status, verdict.reason, verdict.warnings
+    report.items, report.quality_seconds = verdict.items, round(verdict.seconds, 3)
+    if verdict.status == "held":
+        raise BatchesHeld([verdict.held()], [report])
+
+
+STAGED_COLUMNS = (
+    "load_id", "record_id", "item_id", "source", "source_item_key", "channel", "is_aided", "occurred_at",
+    "customer_key", "customer_ids", "survey_id", "survey_type", "question", "text", "nps", "csat", "ces", "rating",
+    "language", "contract_version", "content_hash", "context",
+)
+ITEM_COLUMNS = ("item_id", "source", "source_item_key", "channel", "is_aided", "occurred_at", "customer_key",
+                "customer_ids", "survey_id", "survey_type", "question", "text", "nps", "csat", "ces", "rating",
+                "language", "contract_version", "record_id", "load_id", "content_hash")
+
+# The batch's items as core will hold them: the latest record of each id, and of items with the same content
+# the first in the input (an earlier chunk of the same input may hold one under another id), never an item
+# whose content core already holds under another id.
+PUBLISH_SQL = f"""
+DROP TABLE IF EXISTS pg_temp.publish_item;
+CREATE TEMP TABLE publish_item ON COMMIT DROP AS
+WITH latest AS (
+    SELECT DISTINCT ON (item_id) * FROM raw.staged_item WHERE load_id = %(load)s ORDER BY item_id, record_id DESC
+),
+ranked AS (
+    SELECT latest.*, row_number() OVER (PARTITION BY content_hash ORDER BY record_id, item_id) AS content_rank
+    FROM latest
+)
+SELECT * FROM ranked
+WHERE (content_hash IS NULL OR content_rank = 1)
+  AND NOT EXISTS (SELECT 1 FROM core.feedback_item AS c
+                  WHERE c.content_hash = ranked.content_hash AND c.item_id <> ranked.item_id);
+
+WITH changed AS (
+    INSERT INTO core.feedback_item ({", ".join(ITEM_COLUMNS)})
+    SELECT {", ".join(ITEM_COLUMNS)} FROM publish_item
+    ON CONFLICT (item_id) DO UPDATE SET
+        occurred_at = EXCLUDED.occurred_at, customer_key = EXCLUDED.customer_key,
+        customer_ids = EXCLUDED.customer_ids, survey_id = EXCLUDED.survey_id,
+        survey_type = EXCLUDED.survey_type, text = EXCLUDED.text, nps = EXCLUDED.nps,
+        csat = EXCLUDED.csat, ces = EXCLUDED.ces, rating = EXCLUDED.rating,
+        language = EXCLUDED.language, contract_version = EXCLUDED.contract_version,
+        record_id = EXCLUDED.record_id, load_id = EXCLUDED.load_id, loaded_at = now(),
+        content_hash = EXCLUDED.content_hash
+    -- a batch released late never overwrites a newer version of the item
+    WHERE core.feedback_item.load_id < EXCLUDED.load_id
+      AND (core.feedback_item.occurred_at, core.feedback_item.customer_ids, core.feedback_item.text,
+           core.feedback_item.nps, core.feedback_item.csat, core.feedback_item.ces,
+           core.feedback_item.rating, core.feedback_item.language, core.feedback_item.survey_id,
+           core.feedback_item.survey_type)
+          IS DISTINCT FROM (EXCLUDED.occurred_at, EXCLUDED.customer_ids, EXCLUDED.text, EXCLUDED.nps,
+           EXCLUDED.csat, EXCLUDED.ces, EXCLUDED.rating, EXCLUDED.language, EXCLUDED.survey_id,
+           EXCLUDED.survey_type)
+    RETURNING item_id, (xmax = 0) AS inserted
+),
+stale AS (  -- a corrected item: its old tags no longer describe it
+    DELETE FROM core.enrichment AS e USING changed WHERE e.item_id = changed.item_id AND NOT changed.inserted
+)
+SELECT count(*) FROM changed;
+"""
+
+PUBLISH_CONTEXT_SQL = """
+INSERT INTO core.item_context (item_id, thread_key, parent_key, title, product, attachments, attributes)
+SELECT p.item_id, p.context ->> 'thread_key', p.context ->> 'parent_key', p.context ->> 'title',
+       p.context ->> 'product', COALESCE(p.context -> 'attachments', '[]'::jsonb),
+       COALESCE(p.context -> 'attributes', '{}'::jsonb)
+FROM publish_item AS p
+JOIN core.feedback_item AS f ON f.item_id = p.item_id AND f.load_id <= p.load_id
+WHERE p.context IS NOT NULL
+ON CONFLICT (item_id) DO UPDATE SET thread_key = EXCLUDED.thread_key, parent_key = EXCLUDED.parent_key,
+    title = EXCLUDED.title, product = EXCLUDED.product, attachments = EXCLUDED.attachments,
+    attributes = EXCLUDED.attributes
+"""
+
+PUBLISH_REPOSTS_SQL = """
+INSERT INTO core.repost (source, repost_key, original_key, original_item_id, reposted_at, customer_key, record_id,
+    load_id)
+SELECT source, repost_key, original_key, original_item_id, reposted_at, customer_key, record_id, load_id
+FROM raw.staged_repost WHERE load_id = %(load)s
+ON CONFLICT (source, repost_key) DO NOTHING
+"""
+
+
+def publish_staged(cur, load_id: int) -> int:
+    """Copy a batch's staged items, contexts and reposts to core inside the caller's transaction.
+
+    Reads ``raw.staged_item`` and ``raw.staged_repost``; writes ``core.feedback_item`` (insert, or update a
+    changed item and drop its stale enrichment), ``core.item_context`` and ``core.repost``. Returns the
+    number of core items inserted or changed. Set-based: no Python work per item.
+    """
+    cur.execute(PUBLISH_SQL, {"load": load_id})
+    changed = cur.fetchone()[0]
+    cur.execute(PUBLISH_CONTEXT_SQL)
+    cur.execute(PUBLISH_REPOSTS_SQL, {"load": load_id})
+    cur.execute("DROP TABLE IF EXISTS pg_temp.publish_item")
+    return changed
 
 
 def write_state(cur, source: str, values: Mapping[str, object]) -> None:
@@ -223,6 +358,8 @@ class _Chunk:
     to_items: Callable[[SourceRecord], list[dict]]
     report: LoadReport
     max_record_bytes: int
+    staged: int = 0  # item rows staged
+    languages: Counter = field(default_factory=Counter)  # staged items per source-given language
 
     def _convert(self, record: SourceRecord) -> tuple[list[dict], list[dict]] | str:
         """Return (items, reposts) of a record, or the reason it is rejected."""
@@ -327,78 +464,64 @@ class _Chunk:
         return kept
 
     def _store_items(self, new: list[tuple[str, int]], good: dict) -> None:
-        cur, report = self.cur, self.report
-        item_rows, contexts, reposts = {}, {}, {}
+        """Stage the items and reposts of newly stored records (``raw.staged_item``, ``raw.staged_repost``)."""
+        rows, reposts = {}, {}
         for record_hash, record_id in new:
             _, items, record_reposts = good[record_hash]
-            for item in items:  # by item id: one statement may not update a row twice, the later record wins
-                ids = item["_ids"]
-                item_rows[item["item_id"]] = (
-                    item["item_id"], item["source"], item["source_item_key"], item["channel"], item["aided"],
-                    item["occurred_at"], item["_key"], Json(ids), item.get("survey_id"),
-                    item.get("survey_type"), item.get("question"), redact(item.get("text")), item.get("nps"),
-                    item.get("csat"), item.get("ces"), item.get("rating"), item.get("language"),
-                    CONTRACT_VERSION, record_id, self.load_id, item["_content"],
+            for item in items:  # one row per record and item: an id twice in a batch stays visible to the gate
+                context = item["_context"]
+                rows[(record_id, item["item_id"])] = (
+                    self.load_id, record_id, item["item_id"], item["source"], item["source_item_key"],
+                    item["channel"], item["aided"], item["occurred_at"], item["_key"], _json(item["_ids"]),
+                    item.get("survey_id"), item.get("survey_type"), item.get("question"), redact(item.get("text")),
+                    item.get("nps"), item.get("csat"), item.get("ces"), item.get("rating"), item.get("language"),
+                    CONTRACT_VERSION, item["_content"], _json(_context(context)) if context else None,
                 )
-                if item["_context"]:
-                    contexts[item["item_id"]] = _context_row(item["item_id"], item["_context"])
+                self.languages[item.get("language") or ""] += 1
             for repost in record_reposts:
                 ids = protect(repost.get("customer_ids") or {})
                 reposts[repost["repost_key"]] = (
-                    self.source, repost["repost_key"], repost["repost_of"], item_id(self.source, repost["repost_of"]),
-                    repost["occurred_at"], customer_key(ids), record_id, self.load_id,
+                    self.load_id, self.source, repost["repost_key"], repost["repost_of"],
+                    item_id(self.source, repost["repost_of"]), repost["occurred_at"], customer_key(ids), record_id,
                 )
-        if item_rows:
-            changed = execute_values(
-                cur,
-                """
-                INSERT INTO core.feedback_item (item_id, source, source_item_key, channel, is_aided, occurred_at,
-                    customer_key, customer_ids, survey_id, survey_type, question, text, nps, csat, ces, rating,
-                    language, contract_version, record_id, load_id, content_hash)
-                VALUES %s
-                ON CONFLICT (item_id) DO UPDATE SET
-                    occurred_at = EXCLUDED.occurred_at, customer_key = EXCLUDED.customer_key,
-                    customer_ids = EXCLUDED.customer_ids, survey_id = EXCLUDED.survey_id,
-                    survey_type = EXCLUDED.survey_type, text = EXCLUDED.text, nps = EXCLUDED.nps,
-                    csat = EXCLUDED.csat, ces = EXCLUDED.ces, rating = EXCLUDED.rating,
-                    language = EXCLUDED.language, contract_version = EXCLUDED.contract_version,
-                    record_id = EXCLUDED.record_id, load_id = EXCLUDED.load_id, loaded_at = now(),
-                    content_hash = EXCLUDED.content_hash
-                WHERE (core.feedback_item.occurred_at, core.feedback_item.customer_ids, core.feedback_item.text,
-                       core.feedback_item.nps, core.feedback_item.csat, core.feedback_item.ces,
-                       core.feedback_item.rating, core.feedback_item.language, core.feedback_item.survey_id,
-                       core.feedback_item.survey_type)
-                      IS DISTINCT FROM (EXCLUDED.occurred_at, EXCLUDED.customer_ids, EXCLUDED.text, EXCLUDED.nps,
-                       EXCLUDED.csat, EXCLUDED.ces, EXCLUDED.rating, EXCLUDED.language, EXCLUDED.survey_id,
-                       EXCLUDED.survey_type)
-                RETURNING item_id, (xmax = 0) AS inserted
-                """,
-                list(item_rows.values()),
-                fetch=True,
-            )
-            report.items += len(changed)
-            updated = [row[0] for row in changed if not row[1]]
-            if updated:  # a corrected record: its old tags no longer describe it
-                cur.execute("DELETE FROM core.enrichment WHERE item_id = ANY(%s::uuid[])",
-                            ([str(u) for u in updated],))
-        if contexts:
-            execute_values(
-                cur,
-                "INSERT INTO core.item_context (item_id, thread_key, parent_key, title, product, attachments,"
-                " attributes) VALUES %s ON CONFLICT (item_id) DO UPDATE SET thread_key = EXCLUDED.thread_key,"
-                " parent_key = EXCLUDED.parent_key, title = EXCLUDED.title, product = EXCLUDED.product,"
-                " attachments = EXCLUDED.attachments, attributes = EXCLUDED.attributes",
-                list(contexts.values()),
-            )
+        if rows:
+            _copy(self.cur, "raw.staged_item", STAGED_COLUMNS, rows.values())
+            self.staged += len(rows)
         if reposts:
             execute_values(
-                cur,
-                "INSERT INTO core.repost (source, repost_key, original_key, original_item_id, reposted_at,"
-                " customer_key, record_id, load_id) VALUES %s ON CONFLICT (source, repost_key) DO NOTHING",
+                self.cur,
+                "INSERT INTO raw.staged_repost (load_id, source, repost_key, original_key, original_item_id,"
+                " reposted_at, customer_key, record_id) VALUES %s ON CONFLICT (load_id, repost_key) DO NOTHING",
                 list(reposts.values()),
             )
 
 
-def _context_row(item: str, context: dict) -> tuple:
-    return (item, context.get("thread_key"), context.get("parent_key"), redact(context.get("title")),
-            context.get("product"), Json(context.get("attachments") or []), Json(context.get("attributes") or {}))
+def _context(context: dict) -> dict:
+    return {"thread_key": context.get("thread_key"), "parent_key": context.get("parent_key"),
+            "title": redact(context.get("title")), "product": context.get("product"),
+            "attachments": context.get("attachments") or [], "attributes": context.get("attributes") or {}}
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return str(value).translate(_COPY_ESCAPES)
+
+
+def _copy(cur, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
+    """COPY rows into a table (text format): several times faster than INSERT for large batches."""
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(map(_copy_value, row)))
+        buffer.write("\n")
+    buffer.seek(0)
+    cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
