@@ -11,13 +11,14 @@ from typing import Annotated
 import typer
 
 from voc.pipeline import __version__
-from voc.pipeline.cli import db, demo, extract, forget, identity, ingest, nlp, quarantine
+from voc.pipeline.cli import db, demo, extract, forget, identity, ingest, nlp, quality, quarantine
 
 app = typer.Typer(help="voc-pipeline: every listening pipe in one customer story.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 app.add_typer(db.app, name="db")
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(quarantine.app, name="quarantine")
+app.add_typer(quality.app, name="quality")
 app.add_typer(identity.app, name="identity")
 nlp.register(app)
 demo.register(app)
