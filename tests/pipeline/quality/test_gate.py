@@ -168,3 +168,27 @@ def test_a_load_that_stopped_before_the_gate_is_finished_by_the_next_run(engine,
     [skipped] = ingest_files(engine, "survey", [path], skip_unchanged=True)  # the pending batch is judged first
     assert skipped.skipped and _batch(engine, 1)["status"] == "published"
     assert count(engine, "core.feedback_item") == 30
+
+
+def test_a_batch_released_late_never_overwrites_a_newer_version(engine, tmp_path):
+    held, _ = _held(engine, "survey", survey_file(tmp_path / "v1.csv", 40, nps=lambda n: 11 if n % 4 == 0 else 2))
+    ingest_files(engine, "survey", [survey_file(tmp_path / "v2.csv", 40, nps=lambda n: 9)])  # corrected export
+    release(engine, held.load_id, by="reviewer")
+    with engine.connect() as conn:
+        scores = conn.exec_driver_sql("SELECT DISTINCT nps FROM core.feedback_item").scalars().all()
+    assert scores == [9] and count(engine, "core.feedback_item") == 40
+
+
+def test_the_same_content_under_two_ids_in_one_input_is_published_once(engine, tmp_path, monkeypatch):
+    import voc.pipeline.load as load
+
+    monkeypatch.setattr(load, "CHUNK", 5)  # the two copies land in different chunks of the input
+    path = survey_file(tmp_path / "s.csv", 25, when=lambda n: "2026-10-02 10:00:00")
+    path.write_text(path.read_text().replace("R12,2026-10-02 10:00:00,relationship,nps,en,C12,,1,,Comment R number 12",
+                                             "R12,2026-10-02 10:00:00,relationship,nps,en,C1,,1,,Comment R number 1"))
+    [report] = ingest_files(engine, "survey", [path])
+    assert report.status == "published" and count(engine, "core.feedback_item") == 24
+    with engine.connect() as conn:
+        keys = conn.exec_driver_sql("SELECT source_item_key FROM core.feedback_item WHERE text = 'Comment R number 1'"
+                                    ).scalars().all()
+    assert keys == ["R1#comment"]  # the first in the input wins
