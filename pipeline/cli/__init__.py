@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from voc.pipeline import __version__
-from voc.pipeline.cli import db, demo, extract, forget, identity, ingest, nlp, quality, quarantine
+from voc.pipeline.cli import bench, db, demo, extract, forget, identity, ingest, nlp, quality, quarantine
 
 app = typer.Typer(help="voc-pipeline: every listening pipe in one customer story.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -24,6 +24,7 @@ nlp.register(app)
 demo.register(app)
 extract.register(app)
 forget.register(app)
+bench.register(app)
 
 
 @app.callback()
