@@ -19,6 +19,7 @@ CLAIM_NEW_SQL = """
 SELECT f.item_id, f.text, f.channel, f.survey_id
 FROM core.feedback_item AS f
 WHERE NOT EXISTS (SELECT 1 FROM core.enrichment AS e WHERE e.item_id = f.item_id)
+  AND (%(after)s::uuid IS NULL OR f.item_id > %(after)s::uuid)
 ORDER BY f.item_id
 LIMIT %(size)s
 FOR UPDATE OF f SKIP LOCKED
@@ -28,7 +29,8 @@ CLAIM_OUTDATED_SQL = """
 SELECT f.item_id, f.text, f.channel, f.survey_id
 FROM core.feedback_item AS f
 JOIN core.enrichment AS e ON e.item_id = f.item_id
-WHERE e.nlp_version IS DISTINCT FROM %(nlp)s OR e.taxonomy_version IS DISTINCT FROM %(taxonomy)s
+WHERE (e.nlp_version IS DISTINCT FROM %(nlp)s OR e.taxonomy_version IS DISTINCT FROM %(taxonomy)s)
+  AND (%(after)s::uuid IS NULL OR f.item_id > %(after)s::uuid)
 ORDER BY f.item_id
 LIMIT %(size)s
 FOR UPDATE OF f SKIP LOCKED
@@ -77,11 +79,15 @@ def _row(item_id, tags: dict, tagger) -> tuple:
             tags["is_complaint"], tags["intents"], tagger.taxonomy_version, Json(tags["sentences"]))
 
 
-def _run(engine: Engine, tagger, claim_sql: str, recheck_sql: str, size: int) -> tuple[int, int]:
-    """Claim, tag and store one batch in one transaction; return (items claimed, items tagged)."""
+def _run(engine: Engine, tagger, claim_sql: str, recheck_sql: str, size: int,
+         after: str | None = None) -> tuple[int, int, str | None]:
+    """Claim (item ids above ``after``), tag and store one batch in one transaction.
+
+    Return (items claimed, items tagged, the highest id claimed).
+    """
     from voc.nlp import Item
 
-    params = {"size": size, "nlp": tagger.nlp_version, "taxonomy": tagger.taxonomy_version}
+    params = {"size": size, "nlp": tagger.nlp_version, "taxonomy": tagger.taxonomy_version, "after": after}
     raw_conn = engine.raw_connection()
     try:
         with raw_conn.cursor() as cur:
@@ -89,7 +95,7 @@ def _run(engine: Engine, tagger, claim_sql: str, recheck_sql: str, size: int) ->
             claimed = cur.fetchall()
             if not claimed:
                 raw_conn.commit()
-                return 0, 0
+                return 0, 0, None
             cur.execute(recheck_sql, {**params, "ids": [str(row[0]) for row in claimed]})
             done_meanwhile = {row[0] for row in cur.fetchall()}
             items = [Item(text=text, id=item_id, channel=channel, survey_id=survey_id)
@@ -103,7 +109,7 @@ def _run(engine: Engine, tagger, claim_sql: str, recheck_sql: str, size: int) ->
         raise
     finally:
         raw_conn.close()
-    return len(claimed), len(items)
+    return len(claimed), len(items), str(claimed[-1][0])
 
 
 def enrich_pending(engine: Engine, *, batch_size: int = 1_000, limit: int | None = None, reprocess: bool = False,
@@ -122,14 +128,23 @@ def enrich_pending(engine: Engine, *, batch_size: int = 1_000, limit: int | None
     if reprocess:
         phases.append(("retagged", CLAIM_OUTDATED_SQL, RECHECK_OUTDATED_SQL))
     for counter, claim_sql, recheck_sql in phases:
+        # Claims walk the ids upwards from the last batch (keyset): starting from the lowest id every time
+        # re-reads every item tagged so far, which grows with the table. When the walk finds nothing, one
+        # more pass from the start picks up what it passed by (items locked by a worker that then failed,
+        # or published meanwhile with a lower id).
+        after: str | None = None
         while True:
             done = report.enriched + report.retagged
             if limit is not None and done >= limit:
                 return report
             size = batch_size if limit is None else min(batch_size, limit - done)
-            claimed, tagged = _run(engine, tagger, claim_sql, recheck_sql, size)
+            claimed, tagged, last = _run(engine, tagger, claim_sql, recheck_sql, size, after)
             if not claimed:
-                break
+                if after is None:
+                    break
+                after = None
+                continue
+            after = last
             setattr(report, counter, getattr(report, counter) + tagged)
             report.batches += 1
     return report
