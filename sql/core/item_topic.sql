@@ -12,17 +12,6 @@ enrichment AS (
     SELECT * FROM core.enrichment
 ),
 
-topics AS (
-    SELECT
-        enrichment.item_id,
-        topic ->> 'theme' AS theme,
-        topic ->> 'topic' AS topic,
-        COALESCE((topic ->> 'complaint')::boolean, false) AS is_complaint_topic,
-        (topic -> 'sentiment' ->> 'score')::real AS topic_sentiment
-    FROM enrichment
-    CROSS JOIN LATERAL jsonb_array_elements(enrichment.topics) AS topic
-),
-
 final AS (
     SELECT
         items.item_id,
@@ -47,7 +36,16 @@ final AS (
         enrichment.taxonomy_version
     FROM items
     JOIN enrichment ON enrichment.item_id = items.item_id
-    LEFT JOIN topics ON topics.item_id = items.item_id
+    -- expanded per joined row (LATERAL), so a filter on occurred_at reaches the index instead of every item
+    LEFT JOIN LATERAL (
+        SELECT
+            enrichment.item_id,
+            topic ->> 'theme' AS theme,
+            topic ->> 'topic' AS topic,
+            COALESCE((topic ->> 'complaint')::boolean, false) AS is_complaint_topic,
+            (topic -> 'sentiment' ->> 'score')::real AS topic_sentiment
+        FROM jsonb_array_elements(enrichment.topics) AS topic
+    ) AS topics ON true
 )
 
 SELECT * FROM final;
