@@ -196,6 +196,8 @@ def run(options: BenchOptions, log: Callable[[str], None] = lambda m: print(m, f
             ceiling = references.ceiling(texts, workers)
             ceiling["sampling"] = sampled
             result["references"]["ceiling"] = ceiling
+            log(f"pipeline NLP without the database over the same texts, {workers} processes")
+            result["references"]["pipeline_nlp"] = references.pipeline_nlp(texts, workers)
             log(f"textbook: nlp(text) + INSERT per item on {options.textbook_items:,} items")
             result["references"]["textbook"] = references.textbook(engine, texts, options.textbook_items)
             if options.dlt and references.dlt_available():
@@ -223,6 +225,8 @@ def _judge(result: dict) -> None:
     dlt_rate = refs.get("dlt", {}).get("records_per_s")
     result["ratios"] = {
         "enrichment_to_ceiling": _ratio(enrich_rate, refs["ceiling"]["items_per_s"]),
+        "pipeline_nlp_to_ceiling": _ratio(refs["pipeline_nlp"]["items_per_s"], refs["ceiling"]["items_per_s"]),
+        "enrichment_to_pipeline_nlp": _ratio(enrich_rate, refs["pipeline_nlp"]["items_per_s"]),
         "enrichment_to_textbook": _ratio(enrich_rate, refs["textbook"]["items_per_s"]),
         "end_to_end_to_textbook": _ratio(result["end_to_end"]["items_per_s"], refs["textbook"]["items_per_s"]),
         "ingest_to_dlt": _ratio(stages_["ingest"]["records_per_s"], dlt_rate),

@@ -31,11 +31,13 @@ def _ingest_file(url: str, source: str, kind: str, path: str) -> list[dict]:
     from voc.pipeline.ingest import ingest_files
     from voc.pipeline.quality.errors import BatchesHeld
 
+    start = time.perf_counter()
     try:
         reports = ingest_files(get_engine(url), kind, [path], source=source)
     except BatchesHeld as exc:
         reports = exc.reports
-    return [r.as_dict() for r in reports]
+    seconds = time.perf_counter() - start
+    return [{**r.as_dict(), "kind": kind, "seconds": seconds} for r in reports]
 
 
 def schedule(files: list[tuple[str, str, Path]]) -> list[tuple[str, str, Path]]:
@@ -61,6 +63,8 @@ def ingest(url: str, files: list[tuple[str, str, Path]], workers: int) -> dict:
         "items": sum(r["items"] for r in reports),
         "held": [r["location"] for r in reports if r["status"] == "held"],
         "quality_seconds": round(sum(r["quality_seconds"] or 0 for r in reports), 3),
+        "per_file": [{k: r[k] for k in ("kind", "read", "items", "seconds", "quality_seconds", "status")}
+                     for r in reports],
     }
 
 
