@@ -3,7 +3,6 @@ scaled sample for every channel, fresh databases, and a fork server that runs th
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing
 import time
 
@@ -13,7 +12,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 from tests.helpers import REPO
 from tests.reliability import summary
-from tests.reliability.harness import make_sample, new_database, scale, spawn
+from tests.reliability.harness import Databases, make_sample, scale, spawn
 
 SCALE = scale()
 settings.register_profile(
@@ -26,9 +25,6 @@ settings.register_profile(
     derandomize=SCALE == 1,  # CI runs the same examples every time; `make reliability` explores afresh
 )
 settings.load_profile("voc-reliability")
-
-_labels = itertools.count()
-
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not summary.LEDGER.rows:
@@ -62,16 +58,35 @@ def timed(ledger):
     return block
 
 
+@pytest.fixture(autouse=True)
+def own_data_docs(tmp_path_factory, monkeypatch):
+    """The quality gate writes a Data Docs page per batch and rebuilds the site's index from earlier runs: into a
+    folder of each test (not the checkout's, where the index grows with every run and each batch gets slower)."""
+    folder = tmp_path_factory.mktemp("data_docs")
+    monkeypatch.setenv("VOC_DATA_DOCS_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def sample(tmp_path_factory):
-    """The bundled sample, every channel cut to 6 x scale records plus its deliberately broken ones."""
-    return make_sample(tmp_path_factory.mktemp("reliability-sample"), per_channel=6 * SCALE)
+    """The bundled sample, every channel cut to 6 x scale records plus its deliberately broken ones; at CI size
+    four inputs (survey CSV, X pages, a mailbox, a ticket export), at larger sizes all seven."""
+    return make_sample(tmp_path_factory.mktemp("reliability-sample"), per_channel=6 * SCALE,
+                       every_source=SCALE > 1)
 
 
 @pytest.fixture(scope="session")
 def fresh_db(server_url, template_db):
-    """A function returning the URL of a new, migrated, empty warehouse database."""
-    return lambda: new_database(server_url, template_db, f"rel_{next(_labels)}")
+    """``with fresh_db() as url``: an empty, migrated warehouse database, emptied and reused afterwards."""
+    return Databases(server_url, template_db)
+
+
+@pytest.fixture
+def db_url(fresh_db):
+    """Overrides the root fixture: a pooled warehouse database, emptied afterwards rather than dropped (each
+    dropped database costs PostgreSQL a checkpoint at the end of the run)."""
+    with fresh_db() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -85,15 +100,15 @@ def forkserver():
 @pytest.fixture(scope="session")
 def baseline(sample, fresh_db, forkserver, tmp_path_factory):
     """An uninterrupted run of every phase on the sample: its snapshot and the ticks at each phase end."""
-    from tests.reliability.harness import dsn, snapshot
+    from tests.reliability.harness import snapshot
     from voc.pipeline.db import get_engine
 
-    url = fresh_db()
     run_dir = tmp_path_factory.mktemp("baseline")
-    result = spawn(forkserver, url, sample, run_dir)
-    assert result["exitcode"] == 0, result
-    engine = get_engine(url)
-    snap = snapshot(engine)
-    engine.dispose()
-    return {"url": dsn(url), "snapshot": snap, "ticks": result["result"]["ticks"],
+    with fresh_db() as url:
+        result = spawn(forkserver, url, sample, run_dir)
+        assert result["exitcode"] == 0, result
+        engine = get_engine(url)
+        snap = snapshot(engine)
+        engine.dispose()
+    return {"snapshot": snap, "ticks": result["result"]["ticks"],
             "seconds": result["result"]["ended"] - result["result"]["started"], "exports": run_dir / "exports"}

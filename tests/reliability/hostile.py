@@ -202,6 +202,33 @@ class Accounted:
     held: bool = False
 
 
+def convert_like_the_loader(kind: str, path: Path, source: str) -> int:
+    """Read a file and take every record through the loader's steps before the database (``load._Chunk._convert``,
+    identifiers, content hash, the quarantine's storable payload and bytes); return the records read.
+
+    Cheap enough for every generated example; ``ingest_and_account`` loads a share of them for real. Any
+    exception here would escape the loader and fail the whole batch. (Uses the loader's private helpers:
+    update this mirror when they change.)"""
+    from voc.pipeline import load
+    from voc.pipeline.identity import customer_key, protect
+    from voc.pipeline.ingest import to_items_for
+
+    chunk = load._Chunk(cur=None, load_id=0, source=source, kind=kind, to_items=to_items_for(kind, source),
+                        report=load.LoadReport(source=source, location=str(path)),
+                        max_record_bytes=load.MAX_RECORD_BYTES)
+    read = 0
+    for record in CONNECTORS[kind].read(path):
+        read += 1
+        converted = chunk._convert(record)
+        if isinstance(converted, str):
+            load._storable(load._payload_json(record)), load._storable(record.location), load._original(record)
+            continue
+        json.dumps(record.payload, default=str)
+        for item in converted[0]:
+            load.content_hash(item, customer_key(protect(item["customer_ids"])))
+    return read
+
+
 def ingest_and_account(engine, kind: str, path: Path, source: str, mapping=None) -> Accounted:
     """Read and load one hostile file; assert that nothing raised and every record is accounted for."""
     records = list(CONNECTORS[kind].read(path))

@@ -108,3 +108,30 @@ def write_person(folder: Path, n: int, *, retweeter: int = 7) -> tuple[dict[str,
     ]}), encoding="utf-8")
     files["review"] = [reviews]
     return files, who
+
+
+def write_people(folder: Path, people: tuple[int, ...]) -> tuple[dict[str, list[Path]], dict[int, dict[str, str]]]:
+    """Write several people's feedback into one file per kind (one batch per kind for the quality gate to judge):
+    a survey CSV, an X JSON Lines file, a mailbox, a ticket CSV and a review JSON. Returns (files, who by person)."""
+    import mailbox
+
+    parts = {n: write_person(folder / f"person{n}", n) for n in people}
+    files: dict[str, list[Path]] = {}
+    for kind, suffix in (("survey", ".csv"), ("ticket", ".csv"), ("social", ".jsonl")):
+        path = folder / f"everyone_{kind}{suffix}"
+        chunks = [parts[n][0][kind][0].read_text(encoding="utf-8") for n in people]
+        if suffix == ".csv":
+            chunks = chunks[:1] + [c.split("\n", 1)[1] for c in chunks[1:]]  # one header
+        path.write_text("".join(chunks), encoding="utf-8")
+        files[kind] = [path]
+    box = mailbox.mbox(str(folder / "everyone.mbox"))
+    for n in people:
+        for message in parts[n][0]["email"]:
+            box.add(message.read_bytes())
+    box.flush()
+    box.close()
+    files["email"] = [folder / "everyone.mbox"]
+    reviews = [r for n in people for r in json.loads(parts[n][0]["review"][0].read_text())["reviews"]]
+    files["review"] = [folder / "everyone_reviews.json"]
+    files["review"][0].write_text(json.dumps({"reviews": reviews}), encoding="utf-8")
+    return files, {n: parts[n][1] for n in people}

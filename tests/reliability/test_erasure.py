@@ -5,8 +5,11 @@ same files again does not bring them back; the audit row names nobody."""
 from __future__ import annotations
 
 import html
+import itertools
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -14,17 +17,20 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import _admin
 from tests.reliability import worker
-from tests.reliability.harness import snapshot
-from tests.reliability.persona import QUIET_DAY, write_person
+from tests.reliability.harness import new_database, snapshot
+from tests.reliability.persona import QUIET_DAY, write_people
 from voc.pipeline import trends
 from voc.pipeline.customers import load_crm_links, resolve_customers
+from voc.pipeline.db import get_engine
 from voc.pipeline.enrich import enrich_pending
 from voc.pipeline.extract.report import write_extract
 from voc.pipeline.forget import ForgetError, forget
 from voc.pipeline.ingest import ingest_files
 
 SUITE = "erasure (voc forget)"
+_copies = itertools.count()
 PERSON, OTHER = 5, 6
 SOURCES = {"survey": "surveys", "social": "social_x", "email": "support_email", "ticket": "zendesk_export",
            "review": "reviews"}
@@ -89,26 +95,43 @@ def _items_of(engine, pattern: re.Pattern) -> set[str]:
     return {item for item, payload in rows if pattern.search(payload)}
 
 
-@pytest.fixture
-def warehouse(engine, sample, tmp_path):
-    """The scaled sample plus two people with feedback on every channel, enriched, resolved, trends and extracts."""
-    people = {}
-    for n in (PERSON, OTHER):
-        files, who = write_person(tmp_path / f"person{n}", n)
-        people[n] = (files, who)
+@pytest.fixture(scope="module")
+def built(server_url, template_db, sample, tmp_path_factory):
+    """The scaled sample plus two people with feedback on every channel, enriched, resolved, trends and extracts;
+    built once (every batch passes the quality gate), then cloned for each test."""
+    root = tmp_path_factory.mktemp("erasure")
+    url = new_database(server_url, template_db, "rel_erasure_built")
+    engine = get_engine(url)
+    files, who = write_people(root, (PERSON, OTHER))
     for source, kind, folder, mapping in sample.sources:
         ingest_files(engine, kind, [folder], source=source, mapping=mapping)
-    for n in (PERSON, OTHER):
-        for kind, paths in people[n][0].items():
-            ingest_files(engine, kind, paths, source=SOURCES[kind])
+    for kind, paths in files.items():
+        ingest_files(engine, kind, paths, source=SOURCES[kind])
     enrich_pending(engine, tagger=worker.tagger())
     load_crm_links(engine, Path(sample.crm))
     resolve_customers(engine)
     trends.build_range(engine, sample.first_day, date.fromisoformat(QUIET_DAY))
-    exports = tmp_path / "exports"
     for day in EXTRACT_DAYS:
-        write_extract(engine, day, exports)
-    return {"people": people, "exports": exports}
+        write_extract(engine, day, root / "exports")
+    engine.dispose()
+    admin = _admin(server_url)  # the quality gate's own connections linger until garbage collection
+    with admin.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (url.database,))
+    admin.close()
+    return {"database": url.database, "files": files, "who": who, "exports": root / "exports"}
+
+
+@pytest.fixture
+def warehouse(built, server_url, tmp_path, monkeypatch):
+    """A copy of the built warehouse (a database cloned from it, the extract folders copied) for one test."""
+    url = new_database(server_url, built["database"], f"rel_erasure_{next(_copies)}")
+    shutil.copytree(built["exports"], tmp_path / "exports")
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    monkeypatch.setenv("VOC_DATABASE_URL", dsn)
+    engine = get_engine(url)
+    yield {"files": built["files"], "who": built["who"], "exports": tmp_path / "exports", "engine": engine,
+           "env": {**os.environ, "VOC_DATABASE_URL": dsn}}
+    engine.dispose()
 
 
 def _forget_cli(db_env, *args) -> subprocess.CompletedProcess:
@@ -116,8 +139,9 @@ def _forget_cli(db_env, *args) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
-def test_forget_by_email_leaves_no_trace_and_touches_nobody_else(engine, db_env, warehouse, ledger, timed):
-    files, who = warehouse["people"][PERSON]
+def test_forget_by_email_leaves_no_trace_and_touches_nobody_else(warehouse, ledger, timed):
+    engine, db_env = warehouse["engine"], warehouse["env"]
+    files, who = warehouse["files"], warehouse["who"][PERSON]
     exports = warehouse["exports"]
     probe = needles(who, set())
     person_items = _items_of(engine, probe)
@@ -153,7 +177,7 @@ def test_forget_by_email_leaves_no_trace_and_touches_nobody_else(engine, db_env,
     for table in ("core.feedback_item", "core.enrichment"):
         assert others(after, table) == others(before, table)
     assert after["mart.complaint_trend_daily"] == before["mart.complaint_trend_daily"]
-    other = needles(warehouse["people"][OTHER][1], set())
+    other = needles(warehouse["who"][OTHER], set())
     assert len(scan_database(engine, other)) >= 10  # the other person is all still there
     # The retweet by customer 7 stays (it is theirs), with the person's handle and words scrubbed from its copy.
     with engine.connect() as conn:
@@ -176,8 +200,9 @@ def test_forget_by_email_leaves_no_trace_and_touches_nobody_else(engine, db_env,
     assert scan_database(engine, pattern) == []
 
 
-def test_forget_by_customer_key_and_dry_run(engine, db_env, warehouse, ledger):
-    _, who = warehouse["people"][OTHER]
+def test_forget_by_customer_key_and_dry_run(warehouse, ledger):
+    engine = warehouse["engine"]
+    who = warehouse["who"][OTHER]
     probe = needles(who, set())
     items = _items_of(engine, probe)
     [key] = _customer_keys(engine, items)  # resolved: one customer across every channel

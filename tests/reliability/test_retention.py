@@ -30,7 +30,7 @@ def test_old_raw_payloads_go_and_the_redacted_items_stay(engine, sample, ledger,
         ingest_files(engine, kind, [folder], source=source, mapping=mapping)
     _age(engine, "surveys", 400)
     _age(engine, "support_email", 366)
-    _age(engine, "reviews", 364)  # younger than the age: kept
+    _age(engine, "social_x", 364)  # younger than the age: kept
     with engine.connect() as conn:
         old = conn.exec_driver_sql("SELECT count(*) FROM raw.record WHERE source IN ('surveys', 'support_email')"
                                    ).scalar_one()

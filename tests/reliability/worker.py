@@ -120,14 +120,16 @@ def run(url: str, sample: dict, run_dir: str, *, phases: tuple[str, ...] = PHASE
     global _TICKS, _KILL_AT, _PAUSE_AT, _RUN_DIR
     _TICKS, _KILL_AT, _PAUSE_AT, _RUN_DIR = 0, kill_at, pause_at, Path(run_dir)
     _RUN_DIR.mkdir(parents=True, exist_ok=True)
+    exports = Path(exports or _RUN_DIR / "exports")
+    # one installation per case: its own Data Docs folder (the quality gate writes a page per batch)
+    os.environ["VOC_DATA_DOCS_DIR"] = str(exports.parent / "data_docs")
     engine = _engine(url)
     result = {"ticks": {}, "reports": {}, "started": time.time()}
     try:
         if start_event is not None:
             start_event.wait(30)
         for phase in phases:
-            result["reports"][phase] = run_phase(engine, phase, sample, Path(exports or _RUN_DIR / "exports"),
-                                                 batch_size)
+            result["reports"][phase] = run_phase(engine, phase, sample, exports, batch_size)
             result["ticks"][phase] = _TICKS
             result.setdefault("phase_ended", {})[phase] = time.time()
     except Exception as exc:
