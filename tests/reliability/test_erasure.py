@@ -100,6 +100,7 @@ def built(server_url, template_db, sample, tmp_path_factory):
     """The scaled sample plus two people with feedback on every channel, enriched, resolved, trends and extracts;
     built once (every batch passes the quality gate), then cloned for each test."""
     root = tmp_path_factory.mktemp("erasure")
+    os.environ["VOC_DATA_DOCS_DIR"] = str(root / "data_docs")  # restored by the per-test fixture
     url = new_database(server_url, template_db, "rel_erasure_built")
     engine = get_engine(url)
     files, who = write_people(root, (PERSON, OTHER))
@@ -118,7 +119,8 @@ def built(server_url, template_db, sample, tmp_path_factory):
     with admin.cursor() as cur:
         cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (url.database,))
     admin.close()
-    return {"database": url.database, "files": files, "who": who, "exports": root / "exports"}
+    return {"database": url.database, "files": files, "who": who, "exports": root / "exports",
+            "data_docs": root / "data_docs"}
 
 
 @pytest.fixture
@@ -130,6 +132,7 @@ def warehouse(built, server_url, tmp_path, monkeypatch):
     monkeypatch.setenv("VOC_DATABASE_URL", dsn)
     engine = get_engine(url)
     yield {"files": built["files"], "who": built["who"], "exports": tmp_path / "exports", "engine": engine,
+           "data_docs": built["data_docs"],
            "env": {**os.environ, "VOC_DATABASE_URL": dsn}}
     engine.dispose()
 
@@ -162,7 +165,7 @@ def test_forget_by_email_leaves_no_trace_and_touches_nobody_else(warehouse, ledg
     report = json.loads(done.stdout)
     after = snapshot(engine)
     leaks = scan_database(engine, pattern)
-    file_leaks = scan_files(exports, pattern)
+    file_leaks = scan_files(exports, pattern) + scan_files(warehouse["data_docs"], pattern)  # the gate's pages too
     ledger.add(SUITE, cases=1, leaks=len(leaks) + len(file_leaks))
     assert not leaks, "\n".join(leaks)
     assert not file_leaks
