@@ -11,6 +11,7 @@ CONSTRAINTS := constraints.txt
 help:
 	@echo "make demo     set up, start the embedded PostgreSQL, run the pipeline on sample data"
 	@echo "make test     install test dependencies and run the whole test suite"
+	@echo "make reliability  crash, fault, concurrency, fuzzing and erasure suites at a larger size, summary table"
 	@echo "make system-deps  install the system packages the tests use (Debian/Ubuntu, as root)"
 	@echo "make lint     ruff over the project"
 	@echo "make lock     re-pin constraints.txt from the current virtual environment"
@@ -47,6 +48,13 @@ demo: install
 
 test: install-test system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The crash, fault, concurrency, fuzzing and erasure suites at RELIABILITY_SCALE times their CI size (they also run
+# in `make test`); ends with a table of cases tried, faults injected, items lost, duplicates and PII leaks.
+RELIABILITY_SCALE ?= 3
+.PHONY: reliability
+reliability: install-test system-deps
+	VOC_RELIABILITY_SCALE=$(RELIABILITY_SCALE) $(BIN)/python -m pytest tests/reliability $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .
