@@ -33,7 +33,8 @@ class Ledger:
             row[key] += value
 
     def as_dict(self) -> dict:
-        return {"scale": _scale(), "suites": {k: dict(v) for k, v in sorted(self.rows.items())}}
+        return {"scale": _scale(), "seed": _seed(), "wall_seconds": round(time.monotonic() - self.started, 1),
+                "suites": {k: dict(v) for k, v in sorted(self.rows.items())}}
 
 
 LEDGER = Ledger()
@@ -43,6 +44,12 @@ def _scale() -> int:
     from tests.reliability.harness import scale
 
     return scale()
+
+
+def _seed() -> int:
+    from tests.reliability.harness import seed
+
+    return seed()
 
 
 def render(data: dict) -> str:
@@ -58,8 +65,9 @@ def render(data: dict) -> str:
         return "  ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w) for i, (v, w) in enumerate(cells))
 
     rule = "-" * len(line(HEADERS))
-    return "\n".join([f"reliability summary (VOC_RELIABILITY_SCALE={data['scale']})", rule, line(HEADERS), rule,
-                      *map(line, body[:-1]), rule, line(body[-1])])
+    head = f"reliability summary (VOC_RELIABILITY_SCALE={data['scale']}, VOC_RELIABILITY_SEED={data.get('seed')})"
+    foot = f"run time {data.get('wall_seconds', 0):.0f} s (session fixtures included)"
+    return "\n".join([head, rule, line(HEADERS), rule, *map(line, body[:-1]), rule, line(body[-1]), foot])
 
 
 def _cell(row: dict, column: str) -> str:

@@ -33,26 +33,25 @@ def _check(baseline, url, outcomes, label):
     return lost, duplicates, differing, [explain(baseline["snapshot"], snap, t) for t in differing]
 
 
-def test_two_processes_at_once_leave_what_one_leaves(baseline, sample, fresh_db, forkserver, tmp_path, ledger, timed):
+def test_two_processes_at_once_leave_what_one_leaves(baseline, sample, fresh_db, forkserver, tmp_path, ledger):
     items = len(baseline["snapshot"]["core.feedback_item"])
     results = []
-    with timed(SUITE):
-        for round_ in range(scale()):
-            # the same phase in two processes, phase after phase
-            with fresh_db() as url:
-                exports, tagged = tmp_path / f"r{round_}" / "exports", 0
-                for phase in ("ingest", "enrich", "marts"):
-                    outcomes = _pair(forkserver, url, sample, tmp_path / f"r{round_}", (phase,), exports)
-                    assert [o["exitcode"] for o in outcomes] == [0, 0], (phase, [o["error"] for o in outcomes])
-                    if phase == "enrich":
-                        tagged = sum(o["result"]["reports"]["enrich"]["enriched"] for o in outcomes)
-                results.append(("phase by phase", tagged, *_check(baseline, url, outcomes, "phase by phase")))
-            # two whole pipelines side by side
-            with fresh_db() as url:
-                outcomes = _pair(forkserver, url, sample, tmp_path / f"w{round_}", ("ingest", "enrich", "marts"),
-                                 tmp_path / f"w{round_}" / "exports")
-                tagged = sum(o["result"]["reports"]["enrich"]["enriched"] for o in outcomes if o["result"])
-                results.append(("whole pipelines", tagged, *_check(baseline, url, outcomes, "whole pipelines")))
+    for round_ in range(scale()):
+        # the same phase in two processes, phase after phase
+        with fresh_db() as url:
+            exports, tagged = tmp_path / f"r{round_}" / "exports", 0
+            for phase in ("ingest", "enrich", "marts"):
+                outcomes = _pair(forkserver, url, sample, tmp_path / f"r{round_}", (phase,), exports)
+                assert [o["exitcode"] for o in outcomes] == [0, 0], (phase, [o["error"] for o in outcomes])
+                if phase == "enrich":
+                    tagged = sum(o["result"]["reports"]["enrich"]["enriched"] for o in outcomes)
+            results.append(("phase by phase", tagged, *_check(baseline, url, outcomes, "phase by phase")))
+        # two whole pipelines side by side
+        with fresh_db() as url:
+            outcomes = _pair(forkserver, url, sample, tmp_path / f"w{round_}", ("ingest", "enrich", "marts"),
+                             tmp_path / f"w{round_}" / "exports")
+            tagged = sum(o["result"]["reports"]["enrich"]["enriched"] for o in outcomes if o["result"])
+            results.append(("whole pipelines", tagged, *_check(baseline, url, outcomes, "whole pipelines")))
     for _, tagged, lost, duplicates, _, _ in results:
         ledger.add(SUITE, cases=1, lost=lost, duplicates=duplicates + max(0, tagged - items))
     for label, tagged, lost, duplicates, differing, why in results:

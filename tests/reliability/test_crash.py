@@ -85,11 +85,11 @@ def _run_case(point, url, *, baseline, sample, forkserver, root: Path) -> dict:
 
 
 def test_sigkill_at_random_points_then_a_plain_rerun_equals_an_uninterrupted_run(
-        baseline, sample, fresh_db, forkserver, tmp_path, ledger, timed):
+        baseline, sample, fresh_db, forkserver, tmp_path, ledger):
     chosen = seed()
     points = _kill_points(baseline, random.Random(chosen))
     assert len([p for p in points if p[1] == "tick"]) >= 20
-    with timed(SUITE), ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         outcomes = list(pool.map(lambda p: _case(p, baseline=baseline, sample=sample, fresh_db=fresh_db,
                                                  forkserver=forkserver, root=tmp_path), points))
     for outcome in outcomes:

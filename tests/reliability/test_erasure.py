@@ -142,7 +142,7 @@ def _forget_cli(db_env, *args) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
-def test_forget_by_email_leaves_no_trace_and_touches_nobody_else(warehouse, ledger, timed):
+def test_forget_by_email_leaves_no_trace_and_touches_nobody_else(warehouse, ledger):
     engine, db_env = warehouse["engine"], warehouse["env"]
     files, who = warehouse["files"], warehouse["who"][PERSON]
     exports = warehouse["exports"]
@@ -158,9 +158,8 @@ def test_forget_by_email_leaves_no_trace_and_touches_nobody_else(warehouse, ledg
     assert f"complaint_trends/{QUIET_DAY}/report.html" in scan_files(exports, pattern)
     before = snapshot(engine)
 
-    with timed(SUITE):
-        done = _forget_cli(db_env, "--email", who["email"].upper(), "--exports", str(exports),
-                           "--reference", "DSR-2026-0042", "--json")
+    done = _forget_cli(db_env, "--email", who["email"].upper(), "--exports", str(exports),
+                       "--reference", "DSR-2026-0042", "--json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     after = snapshot(engine)

@@ -46,16 +46,15 @@ def _api_settings(server) -> TicketApiSettings:
                              backoff=0.005, max_backoff=0.02, max_attempts=3, max_retry_after=0.02)
 
 
-def test_random_ticket_api_faults_never_skip_or_double_a_ticket(engine, fresh_db, api, ledger, timed):
+def test_random_ticket_api_faults_never_skip_or_double_a_ticket(engine, fresh_db, api, ledger):
     rng = random.Random(seed())
     ingest_ticket_api(engine, "zendesk", _api_settings(api))
     expected = sorted(_items(engine, "zendesk"))
     pages = {f"c{i}" for i in range(2)}  # 8 tickets, 4 a page
-    with timed(SUITE_API):
-        for round_ in range(4 * scale()):
-            # a database per round: the same tickets under another source name would be content duplicates
-            with fresh_db() as url:
-                _api_round(round_, get_engine(url), api, rng, expected, pages, ledger)
+    for round_ in range(4 * scale()):
+        # a database per round: the same tickets under another source name would be content duplicates
+        with fresh_db() as url:
+            _api_round(round_, get_engine(url), api, rng, expected, pages, ledger)
 
 
 def _api_round(round_, engine, api, rng, expected, pages, ledger) -> None:
@@ -108,7 +107,7 @@ def dovecot():
     server.stop()
 
 
-def test_random_imap_disconnects_never_skip_or_double_a_message(fresh_db, dovecot, monkeypatch, ledger, timed):
+def test_random_imap_disconnects_never_skip_or_double_a_message(fresh_db, dovecot, monkeypatch, ledger):
     rng = random.Random(seed() + 1)
     box = "INBOX.faults"
     dovecot.append(box, *(_message(n) for n in range(12)))
@@ -122,10 +121,9 @@ def test_random_imap_disconnects_never_skip_or_double_a_message(fresh_db, doveco
         return real_uid(self, command, *args)
 
     monkeypatch.setattr(imaplib.IMAP4, "uid", flaky_uid)
-    with timed(SUITE_IMAP):
-        for round_ in range(3 * scale()):
-            with fresh_db() as url:
-                _imap_round(round_, get_engine(url), dovecot, box, cuts, rng, ledger)
+    for round_ in range(3 * scale()):
+        with fresh_db() as url:
+            _imap_round(round_, get_engine(url), dovecot, box, cuts, rng, ledger)
 
 
 def _imap_round(round_, engine, dovecot, box, cuts, rng, ledger) -> None:

@@ -82,16 +82,15 @@ def _big_inputs(tmp_path: Path) -> list[tuple[str, Path]]:
             ("review", tmp_path / "big_reviews.csv"), ("survey", tmp_path / "long_text.csv")]
 
 
-def test_ten_megabyte_bodies_are_quarantined_with_their_bytes_and_the_rest_loads(engine, tmp_path, ledger, timed):
+def test_ten_megabyte_bodies_are_quarantined_with_their_bytes_and_the_rest_loads(engine, tmp_path, ledger):
     """Today's policy: a record over 1 MB (or a text over 50,000 characters) is quarantined whole, original bytes
     kept; its neighbours load. (A truncate-with-a-flag policy is a loader change, proposed in the report.)"""
     started = time.monotonic()
     results = {}
-    with timed(SUITE):
-        for kind, path in _big_inputs(tmp_path):
-            source = "big_" + path.name.replace(".", "_")
-            results[path.name] = (hostile.ingest_and_account(engine, kind, path, source), _quarantine(engine, source),
-                                  _items(engine, source))
+    for kind, path in _big_inputs(tmp_path):
+        source = "big_" + path.name.replace(".", "_")
+        results[path.name] = (hostile.ingest_and_account(engine, kind, path, source), _quarantine(engine, source),
+                              _items(engine, source))
     ledger.add(SUITE, cases=len(results), faults=4)
     assert time.monotonic() - started < 60
     for name in ("big.eml", "big.jsonl", "big_reviews.csv"):
@@ -131,7 +130,7 @@ def evil_taxonomy(tmp_path) -> Path:
 
 
 def test_formulas_are_neutralised_in_the_csv_and_markup_escaped_in_the_report(engine, tmp_path, evil_taxonomy,
-                                                                              ledger, timed):
+                                                                              ledger):
     markup = f'{SCRIPT} "><img src=x onerror=alert(1)>'  # in every text: whichever verbatims are shown carry it
     hostile_texts = [f"My parcel is late again {markup}", f"{FORMULA} nobody tells me where my parcel is {markup}",
                      f"My parcel is late \u202etxt.exe\u202c and \x07\x1b[31m broken {markup}",
@@ -141,13 +140,12 @@ def test_formulas_are_neutralised_in_the_csv_and_markup_escaped_in_the_report(en
     rows += [_row("far-past", "0001-01-01T00:00:00Z", "Delivery was late in year one"),
              _row("far-future", "9999-12-31T23:59:59Z", "Delivery will be late in 9999")]
     source = SCRIPT  # a source name is user input too: it is shown under every verbatim
-    with timed(SUITE):
-        ingest_files(engine, "survey", [_survey(tmp_path / "hostile.csv", rows)], source=source)
-        enrich_pending(engine, tagger=Tagger(evil_taxonomy))
-        resolve_customers(engine)
-        day = date.fromisoformat(QUIET_DAY)
-        trends.build_day(engine, day)
-        extract = write_extract(engine, day, tmp_path / "exports")
+    ingest_files(engine, "survey", [_survey(tmp_path / "hostile.csv", rows)], source=source)
+    enrich_pending(engine, tagger=Tagger(evil_taxonomy))
+    resolve_customers(engine)
+    day = date.fromisoformat(QUIET_DAY)
+    trends.build_day(engine, day)
+    extract = write_extract(engine, day, tmp_path / "exports")
     ledger.add(SUITE, cases=1, faults=len(rows) + 2)
     assert _items(engine, source) == len(rows)
 

@@ -92,32 +92,31 @@ def _consistent(url: URL) -> list[str]:
 
 
 def test_restart_mid_run_fails_cleanly_and_a_rerun_completes(own_server, baseline, sample, forkserver, tmp_path,
-                                                             ledger, timed):
+                                                             ledger):
     rng = random.Random(seed())
     ticks, start, outcomes = baseline["ticks"], 1, []
-    with timed(SUITE):
-        for phase in ("ingest", "enrich", "marts"):
-            pause_at = rng.randint(start, ticks[phase])
-            start = ticks[phase] + 1
-            url = _database(own_server, f"restart_{phase}")
-            run_dir = tmp_path / phase
-            child = spawn(forkserver, url, sample, run_dir / "faulted", pause_at=pause_at, wait=False)
-            deadline = time.monotonic() + 60
-            while not (run_dir / "faulted" / "paused").exists():
-                assert child["process"].exitcode is None and time.monotonic() < deadline, "never reached the point"
-                time.sleep(0.02)
-            _restart(own_server)
-            (run_dir / "faulted" / "resume").touch()
-            faulted = finish(child["process"], run_dir / "faulted")
-            left = _consistent(url)
-            rerun = spawn(forkserver, url, sample, run_dir / "rerun")
-            engine = get_engine(url)
-            snap = snapshot(engine)
-            engine.dispose()
-            lost, duplicates, differing = compare(baseline["snapshot"], snap)
-            ledger.add(SUITE, cases=1, faults=1, lost=lost, duplicates=duplicates)
-            outcomes.append((phase, pause_at, faulted, left, rerun, lost, duplicates, differing,
-                             [explain(baseline["snapshot"], snap, t) for t in differing]))
+    for phase in ("ingest", "enrich", "marts"):
+        pause_at = rng.randint(start, ticks[phase])
+        start = ticks[phase] + 1
+        url = _database(own_server, f"restart_{phase}")
+        run_dir = tmp_path / phase
+        child = spawn(forkserver, url, sample, run_dir / "faulted", pause_at=pause_at, wait=False)
+        deadline = time.monotonic() + 60
+        while not (run_dir / "faulted" / "paused").exists():
+            assert child["process"].exitcode is None and time.monotonic() < deadline, "never reached the point"
+            time.sleep(0.02)
+        _restart(own_server)
+        (run_dir / "faulted" / "resume").touch()
+        faulted = finish(child["process"], run_dir / "faulted")
+        left = _consistent(url)
+        rerun = spawn(forkserver, url, sample, run_dir / "rerun")
+        engine = get_engine(url)
+        snap = snapshot(engine)
+        engine.dispose()
+        lost, duplicates, differing = compare(baseline["snapshot"], snap)
+        ledger.add(SUITE, cases=1, faults=1, lost=lost, duplicates=duplicates)
+        outcomes.append((phase, pause_at, faulted, left, rerun, lost, duplicates, differing,
+                         [explain(baseline["snapshot"], snap, t) for t in differing]))
     for phase, pause_at, faulted, left, rerun, lost, duplicates, differing, why in outcomes:
         where = f"{phase} at tick {pause_at}"
         if faulted["exitcode"] != 0:  # failed: with a database error, not something else

@@ -48,73 +48,72 @@ def _cli(env, *args):
                           timeout=120)
 
 
-def test_hostile_strings_through_every_user_controlled_value_are_data(engine, db_env, tmp_path, ledger, timed):
+def test_hostile_strings_through_every_user_controlled_value_are_data(engine, db_env, tmp_path, ledger):
     tables = _tables(engine)
     started = time.monotonic()
     cases = 0
-    with timed(SUITE):
-        for n, evil in enumerate(INJECTIONS):
-            # a source name, a survey-mapping column name and constant, and identifiers in the data
-            survey = tmp_path / f"survey_{n}.csv"
-            with survey.open("w", newline="", encoding="utf-8") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(["id", evil, "when", "customer"])
-                writer.writerow([f"r{n}", f"late parcel {evil}", "2026-10-01 10:00:00", evil])
-            mapping = tmp_path / f"survey_{n}.yaml"
-            mapping.write_text(f"version: 1\nresponse_id: id\noccurred_at: when\ntexts: [{_yaml(evil)}]\n"
-                               f"survey_id_value: {_yaml(evil)}\ncustomer: {{customer_id: customer}}\n")
-            [report] = ingest_files(engine, "survey", [survey], source=evil, mapping=mapping)
-            assert (report.loaded, report.items) == (1, 1), report
-            assert list_quarantine(engine, source=evil) == []
-            cases += 3
-            if n % 3:  # every batch runs the quality gate: three column mappings are enough
-                continue
-            # a column mapping (review) whose columns and constants are hostile
-            reviews = tmp_path / f"reviews_{n}.csv"
-            with reviews.open("w", newline="", encoding="utf-8") as fh:
-                writer = csv.writer(fh)
-                writer.writerow([evil, "date", "body", "author"])
-                writer.writerow([f"rv{n}", "2026-10-01T10:00:00Z", evil, evil])
-            [report] = ingest_files(engine, "review", [reviews], source=f"reviews_{n}",
-                                    mapping={"columns": {"id": evil}, "values": {"product": evil}})
-            assert (report.loaded, report.items) == (1, 1), report
-            cases += 1
-        crm = tmp_path / "crm.csv"
-        with crm.open("w", newline="", encoding="utf-8") as fh:
-            csv.writer(fh).writerows([["customer_id", "handle"], *[[evil, evil] for evil in INJECTIONS]])
-        load_crm_links(engine, crm, source=INJECTIONS[0])
-        resolve_customers(engine)
-        cases += 2
-        with engine.connect() as conn:
-            sources = set(conn.exec_driver_sql("SELECT source FROM core.feedback_item").scalars())
-            keys = set(conn.exec_driver_sql("SELECT identifier FROM core.customer_identifier").scalars())
-            products = set(conn.exec_driver_sql("SELECT product FROM core.item_context").scalars())
-        assert set(INJECTIONS) <= sources and set(INJECTIONS[::3]) <= products  # stored verbatim, as data
-        assert {f"customer_id:{evil}" for evil in INJECTIONS} <= keys
-
-        # CLI arguments, through the real command-line parser (in process: 45 runs of `voc` would take minutes)
-        before = snapshot(engine)
-        runner = CliRunner()
-        for n, evil in enumerate(INJECTIONS):
-            for args in (["quarantine", "list", "--source", evil], ["quarantine", "replay", "--source", evil],
-                         ["forget", "--customer", evil, "--dry-run"], ["forget", "--email", f"{evil}@example.com"],
-                         ["ingest", "survey", str(tmp_path / f"survey_{n}.csv"), "--source", evil, "--mapping",
-                          str(tmp_path / f"survey_{n}.yaml")]):
-                done = runner.invoke(app, args, env={"VOC_DATABASE_URL": db_env["VOC_DATABASE_URL"]})
-                assert done.exit_code in (0, 2), (args, done.output, done.exception)  # 2: not an e-mail address
-                cases += 1
-        done = _cli(db_env, "quarantine", "list", "--source", INJECTIONS[0])  # and once as a real process
-        assert done.returncode == 0 and "quarantine is empty" in done.stdout, done.stderr
-        after = snapshot(engine)
-        assert after == before  # none of them changed anything (the ingest re-read a known file)
-
-        # erasing a customer whose key is an injection string removes exactly that customer's items
-        with engine.connect() as conn:
-            key = conn.exec_driver_sql("SELECT customer_key FROM core.customer_identifier WHERE identifier = %s",
-                                       (f"customer_id:{INJECTIONS[0]}",)).scalar_one()
-        report = forget(engine, customer=key)
-        assert report.found and report.counts["core.feedback_item"] >= 1
+    for n, evil in enumerate(INJECTIONS):
+        # a source name, a survey-mapping column name and constant, and identifiers in the data
+        survey = tmp_path / f"survey_{n}.csv"
+        with survey.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["id", evil, "when", "customer"])
+            writer.writerow([f"r{n}", f"late parcel {evil}", "2026-10-01 10:00:00", evil])
+        mapping = tmp_path / f"survey_{n}.yaml"
+        mapping.write_text(f"version: 1\nresponse_id: id\noccurred_at: when\ntexts: [{_yaml(evil)}]\n"
+                           f"survey_id_value: {_yaml(evil)}\ncustomer: {{customer_id: customer}}\n")
+        [report] = ingest_files(engine, "survey", [survey], source=evil, mapping=mapping)
+        assert (report.loaded, report.items) == (1, 1), report
+        assert list_quarantine(engine, source=evil) == []
+        cases += 3
+        if n % 3:  # every batch runs the quality gate: three column mappings are enough
+            continue
+        # a column mapping (review) whose columns and constants are hostile
+        reviews = tmp_path / f"reviews_{n}.csv"
+        with reviews.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow([evil, "date", "body", "author"])
+            writer.writerow([f"rv{n}", "2026-10-01T10:00:00Z", evil, evil])
+        [report] = ingest_files(engine, "review", [reviews], source=f"reviews_{n}",
+                                mapping={"columns": {"id": evil}, "values": {"product": evil}})
+        assert (report.loaded, report.items) == (1, 1), report
         cases += 1
+    crm = tmp_path / "crm.csv"
+    with crm.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["customer_id", "handle"], *[[evil, evil] for evil in INJECTIONS]])
+    load_crm_links(engine, crm, source=INJECTIONS[0])
+    resolve_customers(engine)
+    cases += 2
+    with engine.connect() as conn:
+        sources = set(conn.exec_driver_sql("SELECT source FROM core.feedback_item").scalars())
+        keys = set(conn.exec_driver_sql("SELECT identifier FROM core.customer_identifier").scalars())
+        products = set(conn.exec_driver_sql("SELECT product FROM core.item_context").scalars())
+    assert set(INJECTIONS) <= sources and set(INJECTIONS[::3]) <= products  # stored verbatim, as data
+    assert {f"customer_id:{evil}" for evil in INJECTIONS} <= keys
+
+    # CLI arguments, through the real command-line parser (in process: 45 runs of `voc` would take minutes)
+    before = snapshot(engine)
+    runner = CliRunner()
+    for n, evil in enumerate(INJECTIONS):
+        for args in (["quarantine", "list", "--source", evil], ["quarantine", "replay", "--source", evil],
+                     ["forget", "--customer", evil, "--dry-run"], ["forget", "--email", f"{evil}@example.com"],
+                     ["ingest", "survey", str(tmp_path / f"survey_{n}.csv"), "--source", evil, "--mapping",
+                      str(tmp_path / f"survey_{n}.yaml")]):
+            done = runner.invoke(app, args, env={"VOC_DATABASE_URL": db_env["VOC_DATABASE_URL"]})
+            assert done.exit_code in (0, 2), (args, done.output, done.exception)  # 2: not an e-mail address
+            cases += 1
+    done = _cli(db_env, "quarantine", "list", "--source", INJECTIONS[0])  # and once as a real process
+    assert done.returncode == 0 and "quarantine is empty" in done.stdout, done.stderr
+    after = snapshot(engine)
+    assert after == before  # none of them changed anything (the ingest re-read a known file)
+
+    # erasing a customer whose key is an injection string removes exactly that customer's items
+    with engine.connect() as conn:
+        key = conn.exec_driver_sql("SELECT customer_key FROM core.customer_identifier WHERE identifier = %s",
+                                   (f"customer_id:{INJECTIONS[0]}",)).scalar_one()
+    report = forget(engine, customer=key)
+    assert report.found and report.counts["core.feedback_item"] >= 1
+    cases += 1
     elapsed = time.monotonic() - started
     ledger.add(SUITE, cases=cases, faults=cases)
     assert _tables(engine) == tables  # nothing dropped
@@ -201,7 +200,7 @@ def test_sql_is_built_with_bound_parameters_or_psycopg2_sql(package, ledger):
         for line, expression in _interpolations(path):
             if (rel, expression) not in REVIEWED:
                 unreviewed.append(f"{rel}:{line}: {expression}")
-    ledger.add(SUITE, cases=len(files))
+    ledger.add("SQL built with parameters (static)", cases=len(files))
     assert not unreviewed, ("SQL built by string interpolation; use bound parameters or psycopg2.sql "
                             "(or add a reviewed constant to REVIEWED):\n" + "\n".join(unreviewed))
 
