@@ -4,6 +4,7 @@ same files again does not bring them back; the audit row names nobody."""
 
 from __future__ import annotations
 
+import csv
 import html
 import itertools
 import json
@@ -20,7 +21,7 @@ import pytest
 from tests.conftest import _admin
 from tests.reliability import worker
 from tests.reliability.harness import new_database, snapshot
-from tests.reliability.persona import QUIET_DAY, write_people
+from tests.reliability.persona import QUIET_DAY, SURVEY_COLUMNS, identifiers, write_people
 from voc.pipeline import trends
 from voc.pipeline.customers import load_crm_links, resolve_customers
 from voc.pipeline.db import get_engine
@@ -229,3 +230,33 @@ def test_requests_that_name_nobody_usably_are_refused(engine, db_env):
     assert done.returncode == 2 and "exactly one" in done.stderr
     unknown = _forget_cli(db_env, "--customer", "cust_0000000000000000", "--exports", "/nonexistent/exports")
     assert unknown.returncode == 0 and "nothing found" in unknown.stdout
+
+
+def test_forget_reaches_a_batch_the_quality_gate_holds(engine, tmp_path, ledger):
+    """A person whose feedback waits in a held batch (staged in raw, not in core) is erased there too, and
+    releasing the batch afterwards publishes nothing of theirs."""
+    from voc.pipeline.quality.errors import BatchesHeld
+    from voc.pipeline.quality.gate import release
+
+    who = identifiers(PERSON)
+    rows = [[f"H{n}", "2026-10-20 10:00:00", "relationship_nps", "nps", "en", f"C{20000 + n}", "", "7", "",
+             f"Delivery {n} was slow", ""] for n in range(16)]
+    rows += [[f"H-bad-{n}", "2026-10-20 10:00:00", "relationship_nps", "nps", "en", f"C{30000 + n}", "", "eleven",
+              "", "bad score", ""] for n in range(5)]  # 5 of 22 rejected: above the gate's 10%, the batch is held
+    rows.append(["H-person", "2026-10-20 11:00:00", "relationship_nps", "nps", "en", who["customer_id"],
+                 who["email"], "2", "", f"Parcel {who['order']} lost, call {who['phone']}", ""])
+    path = tmp_path / "held.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([SURVEY_COLUMNS, *rows])
+    with pytest.raises(BatchesHeld) as held:
+        ingest_files(engine, "survey", [path], source="surveys")
+    pattern = needles(who, set())
+    assert scan_database(engine, pattern)  # the test can fail: the person is staged in raw
+    report = forget(engine, email=who["email"])
+    leaks = scan_database(engine, pattern)
+    ledger.add(SUITE, cases=1, leaks=len(leaks))
+    assert not leaks and report.counts.get("raw.staged_item") == 1 and not report.traces, (leaks, report)
+    release(engine, held.value.held[0].load_id, by="reliability test")
+    assert not scan_database(engine, pattern)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM core.feedback_item").scalar_one() == 16
