@@ -30,7 +30,7 @@ START = trends_start_date()
     default_args=task_defaults(timeout=timedelta(minutes=30)),
 )
 def voc_complaint_trends_daily():
-    """Rebuild the day's complaint-trend rows, then write the day's CSV and HTML extract for the CX team."""
+    """Rebuild the day's complaint-trend rows, check them, then write the day's CSV and HTML extract for the CX team."""
 
     @task(outlets=[COMPLAINT_TRENDS])
     def build_trends(data_interval_start=None) -> dict:
@@ -41,6 +41,14 @@ def voc_complaint_trends_daily():
         return {"day": report.day.isoformat(), "rows": report.rows, "spikes": report.spikes}
 
     @task
+    def check_trends(data_interval_start=None) -> dict:
+        """Great Expectations gate on the day's rows: an error-level failure fails the task before the extract."""
+        from voc.pipeline.quality import check_trend_day
+
+        run = check_trend_day(warehouse_engine(), data_interval_start.in_timezone("UTC").date())
+        return {"suite": run.suite, "checks": len(run.results), "failed": len(run.failed)}
+
+    @task
     def write_extract(data_interval_start=None) -> dict:
         """Replace the day's extract folder; trend days the report needs and lacks are built first."""
         from voc.pipeline.extract import write_extract as write_day
@@ -49,7 +57,7 @@ def voc_complaint_trends_daily():
         return {"day": result.day.isoformat(), "rows": result.rows, "spikes": result.spikes,
                 "csv": str(result.csv_path), "html": str(result.html_path)}
 
-    build_trends() >> write_extract()
+    build_trends() >> check_trends() >> write_extract()
 
 
 trends_dag = voc_complaint_trends_daily()

@@ -50,7 +50,15 @@ def voc_enrich():
 
         return publish_story(warehouse_engine())
 
-    enrich.expand(limit=plan()) >> publish()
+    @task
+    def check_items() -> dict:
+        """Great Expectations gate on core items after tagging: fails loudly on untagged or unredacted items."""
+        from voc.pipeline.quality import check_core_items
+
+        run = check_core_items(warehouse_engine())
+        return {"suite": run.suite, "checks": len(run.results), "failed": len(run.failed)}
+
+    enrich.expand(limit=plan()) >> publish() >> check_items()
 
 
 enrich_dag = voc_enrich()

@@ -111,7 +111,7 @@ def test_enrich_is_scheduled_on_new_feedback_and_maps_claims_in_the_nlp_pool(dag
     assert FEEDBACK_URI in dag["schedule"] and dag["timetable"] == "AssetTriggeredTimetable"
     tasks = dag["tasks"]
     assert {task_id: task["upstream"] for task_id, task in tasks.items()} == {
-        "plan": [], "enrich": ["plan"], "publish": ["enrich"]}
+        "plan": [], "enrich": ["plan"], "publish": ["enrich"], "check_items": ["publish"]}
     assert tasks["enrich"]["mapped"] and tasks["enrich"]["pool"] == "voc_nlp"
     assert tasks["publish"]["trigger_rule"] == "none_failed" and tasks["publish"]["outlets"] == [STORY_URI]
 
@@ -121,7 +121,7 @@ def test_trends_run_per_daily_interval_with_catchup_from_the_configured_start(da
     assert dag["timetable"] == "CronDataIntervalTimetable"
     assert dag["start_date"] == "2026-01-01T00:00:00+00:00"
     assert {task_id: task["upstream"] for task_id, task in dag["tasks"].items()} == {
-        "build_trends": [], "write_extract": ["build_trends"]}
+        "build_trends": [], "check_trends": ["build_trends"], "write_extract": ["check_trends"]}
     assert dag["tasks"]["build_trends"]["outlets"] == [TRENDS_URI]
 
     folder = tmp_path / "dags"

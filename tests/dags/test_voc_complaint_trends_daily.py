@@ -52,7 +52,7 @@ def test_the_interval_day_is_built_the_extract_fails_until_configured_and_a_reru
 
     assert failed.report is not None, failed.output[-5000:]
     assert failed.report["state"] == "failed"
-    assert failed.states == {"build_trends": "success", "write_extract": "failed"}
+    assert failed.states == {"build_trends": "success", "check_trends": "success", "write_extract": "failed"}
     assert failed.tries["write_extract"] == 2
     assert "VOC_EXTRACT_DIR is not set" in failed.output
     assert failed.report["xcom"]["build_trends"]["day"] == DAY
@@ -67,6 +67,7 @@ def test_the_interval_day_is_built_the_extract_fails_until_configured_and_a_reru
     day_rows = trend_rows(engine)[DAY]
     assert written.report["xcom"]["build_trends"] == {"day": DAY, "rows": len(day_rows), "spikes": 0}
     assert written.report["xcom"]["write_extract"]["rows"] == len(day_rows) > 0
+    assert written.report["xcom"]["check_trends"]["failed"] == 0  # the Great Expectations gate on the day
     assert written.report["xcom"]["write_extract"]["csv"].startswith(str(exports / "complaint_trends" / DAY))
     assert len(extract_csv(exports)) == len(day_rows)
     with engine.connect() as conn:  # the extract builds the 28 days before it that its baseline needs

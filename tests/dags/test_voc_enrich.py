@@ -51,7 +51,9 @@ def test_claims_run_in_parallel_slots_a_failed_claim_is_retried_and_a_rerun_find
     share = -(-items // 3)
     assert first.report["xcom"]["plan"] == [share, share, share]
     claims = {f"enrich[{i}]" for i in range(3)}
-    assert first.states == {"plan": "success", **dict.fromkeys(claims, "success"), "publish": "success"}
+    assert first.states == {"plan": "success", **dict.fromkeys(claims, "success"), "publish": "success",
+                            "check_items": "success"}
+    assert first.report["xcom"]["check_items"]["failed"] == 0  # the Great Expectations gate on core items
     assert {first.report["tasks"][claim]["pool"] for claim in claims} == {"voc_nlp"}
     assert sorted(first.tries[claim] for claim in claims) == [1, 1, 2], "the failed claim was not retried"
     assert sum(first.report["xcom"][claim]["enriched"] for claim in claims) == items
@@ -64,5 +66,7 @@ def test_claims_run_in_parallel_slots_a_failed_claim_is_retried_and_a_rerun_find
 
     assert again.succeeded, again.output[-5000:]
     assert again.report["xcom"]["plan"] == []
-    assert again.states == {"plan": "success", "enrich": "skipped", "publish": "success"}
-    assert table_counts(engine) == before
+    assert again.states == {"plan": "success", "enrich": "skipped", "publish": "success", "check_items": "success"}
+    after = table_counts(engine)
+    assert after.pop("raw.quality_result") > before.pop("raw.quality_result")  # every gate run is logged
+    assert after == before
