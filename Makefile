@@ -6,7 +6,7 @@ PIP    := $(BIN)/python -m pip
 # Versions tested together; regenerate with `make lock` after changing dependencies.
 CONSTRAINTS := constraints.txt
 
-.PHONY: help install install-test system-deps demo test lint lock clean db-stop airflow
+.PHONY: help install install-test system-deps demo test lint lock clean db-stop airflow bench bench-smoke
 
 help:
 	@echo "make demo     set up, start the embedded PostgreSQL, run the pipeline on sample data"
@@ -17,6 +17,8 @@ help:
 	@echo "make lock     re-pin constraints.txt from the current virtual environment"
 	@echo "make db-stop  stop the embedded PostgreSQL"
 	@echo "make airflow  run Airflow locally on the project's DAGs (AIRFLOW_ARGS='--help' for options)"
+	@echo "make bench    throughput benchmark at 1,000,000 items (BENCH_ITEMS=N to change), JSON in .voc/bench/"
+	@echo "make bench-smoke  the same harness at 20,000 items, no timing assertions (CI)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +34,10 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 $(VENV)/.installed-airflow: $(VENV)/.installed
 	$(PIP) install --quiet -c $(CONSTRAINTS) -e '.[airflow]'
+	touch $@
+
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e '.[bench]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -65,6 +71,14 @@ lock: install-test
 # api-server, scheduler and dag-processor (LocalExecutor), metadata in the embedded PostgreSQL; Ctrl-C stops all.
 airflow: $(VENV)/.installed-airflow
 	$(BIN)/python scripts/airflow_local.py $(AIRFLOW_ARGS)
+
+# One run, one process tree, a fresh database: ingest, enrichment, marts, then the ceiling, textbook and dlt.
+BENCH_ITEMS ?= 1000000
+bench: $(VENV)/.installed-bench
+	$(BIN)/voc bench --items $(BENCH_ITEMS) --json .voc/bench/bench-$(BENCH_ITEMS).json $(BENCH_ARGS)
+
+bench-smoke: $(VENV)/.installed-bench
+	$(BIN)/voc bench --items 20000 --reference-items 20000 --textbook-items 500 --json .voc/bench/bench-smoke.json
 
 db-stop: install
 	$(BIN)/voc db stop
