@@ -1,6 +1,6 @@
 """The ``voc`` command line. One module per command group; this one assembles them.
 
-Exit codes: 0 success, 1 the run failed (database or pipeline error), 2 bad input or usage.
+Exit codes: 0 success, 1 the run failed (database or pipeline error), 2 bad input or usage, 3 a quality gate held data.
 """
 
 from __future__ import annotations

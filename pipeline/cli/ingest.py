@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from voc.pipeline.cli.common import DatabaseOpt, JsonOpt, engine, fail
+from voc.pipeline.quality.errors import BatchesHeld
 
 app = typer.Typer(help="Load feedback files or configured sources into raw and core.", no_args_is_help=True)
 
@@ -55,6 +56,9 @@ def ingest_configured(
     for cfg in selected:
         try:
             reports = run_source(eng, cfg, skip_unchanged=not reread)
+        except BatchesHeld as exc:  # loaded, but the gate held some batches: show everything, exit 3
+            failed.append((cfg.name, str(exc), 3))
+            reports = exc.reports
         except (SourcesError, MappingError, FileNotFoundError, ValueError) as exc:
             failed.append((cfg.name, str(exc), 2))
             reports = []
@@ -80,6 +84,9 @@ def _run(kind: str, paths, source, mapping, database_url, as_json) -> None:
 
     try:
         reports = ingest_files(engine(database_url), kind, paths, source=source, mapping=mapping)
+    except BatchesHeld as exc:  # every input was loaded; the gate held some: show all reports, then fail
+        print_reports(exc.reports, as_json)
+        fail(f"{exc} (see `voc quality results`, release with `voc quality release BATCH`)", code=3)
     except (MappingError, FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     print_reports(reports, as_json)

@@ -18,7 +18,8 @@ def _voc(*args, env, code=0):
 def test_held_batch_fails_the_ingest_is_listed_checked_and_released(db_env, engine, tmp_path, docs_dir):
     env = {**db_env, "VOC_DATA_DOCS_DIR": str(docs_dir)}
     path = survey_file(tmp_path / "nps.csv", 30, nps=lambda n: 11 if n % 3 == 0 else 9)
-    ingest = _voc("ingest", "survey", str(path), env=env, code=2)
+    ingest = _voc("ingest", "survey", str(path), env=env, code=3)
+    assert "read " in ingest.stdout  # the load report is still shown
     assert "the quality gate held 1 batch(es)" in ingest.stderr and "voc quality release 1" in ingest.stderr
     assert count(engine, "core.feedback_item") == 0
 
