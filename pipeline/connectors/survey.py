@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from voc.pipeline.connectors.base import RecordError, SourceRecord
+from voc.pipeline.connectors.files import parse_json
 from voc.pipeline.connectors.mapping import SurveyMapping
 from voc.schemas import item_id
 
@@ -41,8 +42,16 @@ def _read_csv(path: Path) -> Iterator[SourceRecord]:
             return
         header = [h.strip() for h in header]
         start = reader.line_num + 1
-        for row in reader:
+        while True:
             location = f"{path.name}:{start}"
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # e.g. a cell over the field limit: quarantine the row, read on
+                yield SourceRecord(location, {"line": start}, error=f"unreadable CSV row: {exc}")
+                start = reader.line_num + 1
+                continue
             start = reader.line_num + 1
             if not any(cell.strip() for cell in row):
                 continue  # blank line
@@ -60,10 +69,13 @@ def _read_jsonl(path: Path) -> Iterator[SourceRecord]:
                 continue
             location = f"{path.name}:{number}"
             try:
-                payload = json.loads(line)
+                payload = parse_json(line)
             except json.JSONDecodeError as exc:
                 reason = f"not valid JSON: {exc.msg} at column {exc.colno}"
                 yield SourceRecord(location, line.rstrip("\n"), error=reason)
+                continue
+            except ValueError as exc:  # nested too deeply
+                yield SourceRecord(location, line[:10_000], error=str(exc))
                 continue
             if not isinstance(payload, dict):
                 yield SourceRecord(location, payload, error="a response must be a JSON object")
@@ -74,9 +86,12 @@ def _read_jsonl(path: Path) -> Iterator[SourceRecord]:
 def _read_json(path: Path) -> Iterator[SourceRecord]:
     text = path.read_text(encoding="utf-8-sig", errors="replace")
     try:
-        doc = json.loads(text)
+        doc = parse_json(text)
     except json.JSONDecodeError as exc:
         yield SourceRecord(f"{path.name}:{exc.lineno}", text[:10_000], error=f"not valid JSON: {exc.msg}")
+        return
+    except ValueError as exc:  # nested too deeply
+        yield SourceRecord(f"{path.name}:1", text[:10_000], error=str(exc))
         return
     if isinstance(doc, dict):  # {"responses": [...]} or any single list-valued key
         lists = [v for v in doc.values() if isinstance(v, list)]
