@@ -54,6 +54,23 @@ class Sample:
                 "first_day": self.first_day.isoformat(), "last_day": self.last_day.isoformat()}
 
 
+def ingest_all(engine, sources) -> list:
+    """Ingest every (source, kind, folder, mapping) like a scheduled run; return the batches the quality gate held.
+
+    A held batch stays staged in raw until someone releases it: it is an outcome, not a failure of the run (at
+    larger sizes the sample's survey export has enough rows for its deliberately broken ones to be judged)."""
+    from voc.pipeline.ingest import ingest_files
+    from voc.pipeline.quality.errors import BatchesHeld
+
+    held = []
+    for source, kind, folder, mapping in sources:
+        try:
+            ingest_files(engine, kind, [folder], source=source, mapping=mapping)
+        except BatchesHeld as exc:
+            held += exc.held
+    return held
+
+
 def _keep(rows: list, n: int, tail: int) -> list:
     """The first ``n`` rows and the last ``tail`` (the generator appends its story and broken records last)."""
     return rows if len(rows) <= n + tail else rows[:n] + rows[len(rows) - tail:]

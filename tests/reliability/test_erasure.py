@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import _admin
 from tests.reliability import worker
-from tests.reliability.harness import new_database, snapshot
+from tests.reliability.harness import ingest_all, new_database, snapshot
 from tests.reliability.persona import QUIET_DAY, SURVEY_COLUMNS, identifiers, write_people
 from voc.pipeline import trends
 from voc.pipeline.customers import load_crm_links, resolve_customers
@@ -105,8 +105,7 @@ def built(server_url, template_db, sample, tmp_path_factory):
     url = new_database(server_url, template_db, "rel_erasure_built")
     engine = get_engine(url)
     files, who = write_people(root, (PERSON, OTHER))
-    for source, kind, folder, mapping in sample.sources:
-        ingest_files(engine, kind, [folder], source=source, mapping=mapping)
+    ingest_all(engine, sample.sources)
     for kind, paths in files.items():
         ingest_files(engine, kind, paths, source=SOURCES[kind])
     enrich_pending(engine, tagger=worker.tagger())

@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.reliability.harness import snapshot
-from voc.pipeline.ingest import ingest_files
+from tests.reliability.harness import ingest_all, snapshot
 from voc.pipeline.retention import purge_quarantine, purge_raw_payloads
 
 SUITE = "retention (raw purge)"
@@ -26,8 +25,7 @@ def _age(engine, source: str, days: int) -> None:
 
 
 def test_old_raw_payloads_go_and_the_redacted_items_stay(engine, sample, ledger):
-    for source, kind, folder, mapping in sample.sources:
-        ingest_files(engine, kind, [folder], source=source, mapping=mapping)
+    ingest_all(engine, sample.sources)
     _age(engine, "surveys", 400)
     _age(engine, "support_email", 366)
     _age(engine, "social_x", 364)  # younger than the age: kept
@@ -54,9 +52,7 @@ def test_old_raw_payloads_go_and_the_redacted_items_stay(engine, sample, ledger)
 
     # The same night again purges nothing; loading the same files again stores nothing.
     assert purge_raw_payloads(engine, timedelta(days=365), as_of=AS_OF) == 0
-    for source, kind, folder, mapping in sample.sources:
-        reports = ingest_files(engine, kind, [folder], source=source, mapping=mapping)
-        assert sum(r.loaded + r.items for r in reports) == 0, source
+    ingest_all(engine, sample.sources)
     assert snapshot(engine) == after
 
     # Quarantined records older than the age go too (they were never loaded).

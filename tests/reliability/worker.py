@@ -89,12 +89,9 @@ def _engine(url: str):
 def run_phase(engine, phase: str, sample: dict, exports: Path, batch_size: int) -> dict:
     """Run one phase; return what it reported."""
     if phase == "ingest":
-        from voc.pipeline.ingest import ingest_files
+        from tests.reliability.harness import ingest_all
 
-        loaded = 0
-        for source, kind, folder, mapping in sample["sources"]:
-            loaded += sum(r.loaded for r in ingest_files(engine, kind, [folder], source=source, mapping=mapping))
-        return {"loaded": loaded}
+        return {"held": [h.load_id for h in ingest_all(engine, sample["sources"])]}
     if phase == "enrich":
         from voc.pipeline.enrich import enrich_pending
 
