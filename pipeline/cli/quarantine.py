@@ -48,6 +48,7 @@ def replay_cmd(
     """Run quarantined records through the current mapping again; those that pass are loaded and resolved."""
     from voc.pipeline.connectors.columns import MappingError
     from voc.pipeline.ingest import email_options, to_items_for
+    from voc.pipeline.quality.errors import BatchesHeld
     from voc.pipeline.quarantine import replay, sources_with_quarantine
     from voc.pipeline.sources import SourcesError, load_sources
 
@@ -59,7 +60,7 @@ def replay_cmd(
         fail(str(exc))
     eng = engine(database_url)
     pending = [(s, k) for s, k in sources_with_quarantine(eng) if source is None or s == source]
-    reports = []
+    reports, held = [], []
     for name, kind in pending:
         cfg = configs.get(name)
         chosen = mapping or (cfg.mapping if cfg else None)
@@ -69,11 +70,15 @@ def replay_cmd(
             reports.append(replay(eng, source=name, kind=kind, to_items=to_items_for(kind, name, chosen)))
         except MappingError as exc:
             fail(str(exc))
+        except BatchesHeld as exc:  # the replayed records loaded into raw, but the gate held their batch
+            held.append(f"{name}: {exc}")
     if as_json:
         typer.echo(json.dumps([{**r.as_dict(), "load": r.load.as_dict() if r.load else None} for r in reports],
                               indent=2))
-        return
-    for report in reports:
-        typer.echo(str(report))
-    if not reports:
-        typer.echo("nothing to replay")
+    else:
+        for report in reports:
+            typer.echo(str(report))
+        if not reports and not held:
+            typer.echo("nothing to replay")
+    if held:
+        fail("; ".join(held) + " (see `voc quality results`, release with `voc quality release BATCH`)", code=3)
