@@ -191,6 +191,10 @@ class TicketApi:
         if not isinstance(ticket, dict) or ticket.get("id") in (None, ""):
             return SourceRecord(location, ticket, error="id: the ticket has no id")
         ticket_id = ticket["id"]
+        # the id goes into a URL path: only a ticket number may, never text that could reach another path
+        if isinstance(ticket_id, bool) or not (isinstance(ticket_id, int) or (
+                isinstance(ticket_id, str) and ticket_id.isascii() and ticket_id.isdigit())):
+            return SourceRecord(location, ticket, error=f"id: {str(ticket_id)[:100]!r} is not a ticket number")
         comments, url = [], f"/api/v2/tickets/{ticket_id}/comments.json"
         params = {"include": "users"}
         while url:
