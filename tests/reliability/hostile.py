@@ -7,8 +7,7 @@ not lost.
 
 Inputs that hit a known bug are left out here, because each has its own failing test in
 ``test_hostile_input.py`` (``KNOWN`` there): far dates whose UTC offset takes them past year 1 or 9999,
-a JSON ``\\udXXX`` escape of a lone
-surrogate. Remove an exclusion when its bug is fixed.
+and a JSON ``\\udXXX`` escape of a lone surrogate. Remove an exclusion when its bug is fixed.
 """
 
 from __future__ import annotations

@@ -26,7 +26,6 @@ from voc.pipeline.ingest import ingest_ticket_api
 SOCIAL_COLUMNS = ["id", "created_at", "text", "lang", "conversation_id", "in_reply_to_id", "repost_of_id",
                   "author_handle", "author_id"]
 REVIEW_FIELDS = ["review_id", "date", "body", "title", "rating", "product", "language", "author"]
-SURVEY_DEPTH = 200  # deeper nesting in survey JSON hits a known bug (see test_hostile_input.KNOWN)
 LOAD_ONE_IN = 8  # loading runs the quality gate (Great Expectations, 0.3-1.5 s a batch)
 
 
@@ -68,12 +67,12 @@ def test_survey_csv(engine, tmp_path, ledger, data):
     _check(engine, tmp_path, ledger, "survey", ".csv", data)
 
 
-@given(data=hostile.jsonl_bytes(SURVEY, max_depth=SURVEY_DEPTH))
+@given(data=hostile.jsonl_bytes(SURVEY))
 def test_survey_jsonl(engine, tmp_path, ledger, data):
     _check(engine, tmp_path, ledger, "survey", ".jsonl", data)
 
 
-@given(data=hostile.json_bytes(SURVEY, "responses", max_depth=SURVEY_DEPTH))
+@given(data=hostile.json_bytes(SURVEY, "responses"))
 def test_survey_json(engine, tmp_path, ledger, data):
     _check(engine, tmp_path, ledger, "survey", ".json", data)
 
@@ -121,8 +120,7 @@ def test_review_jsonl(engine, tmp_path, ledger, data):
 # -- the ticket API: hostile pages over HTTP -------------------------------------------------------------------------
 # Bodies are JSON with \\uXXXX escapes, so lone surrogates are left out (a known bug, see test_hostile_input).
 
-API_ID = st.one_of(st.integers(), st.none(), hostile.text(surrogates=False).filter(
-    lambda t: not any(ord(c) < 0x20 or ord(c) == 0x7F for c in t)))
+API_ID = st.one_of(st.integers(), st.none(), hostile.text(surrogates=False))
 COMMENT = hostile.record({**_fields(["id", "author_id", "plain_body", "body"]), "public": hostile.scalar(),
                           "created_at": hostile.date(), "via": hostile.json_value(3)}).filter(hostile.no_surrogates)
 TICKET = hostile.record({**_fields(["subject", "requester_id", "status", "locale"]), "id": API_ID,
