@@ -94,16 +94,28 @@ def forkserver():
 
 @pytest.fixture(scope="session")
 def baseline(sample, fresh_db, forkserver, tmp_path_factory):
-    """An uninterrupted run of every phase on the sample: its snapshot and the ticks at each phase end."""
-    from tests.reliability.harness import snapshot
+    """An uninterrupted run of the pipeline on the sample, one phase after the other: its snapshot, the database
+    operations (ticks) of each phase, cumulative and per phase, and the warehouse as each later phase starts
+    (so a crash test in enrichment need not ingest again before it gets there)."""
+    from tests.reliability.harness import PHASES, dump_state, snapshot
     from voc.pipeline.db import get_engine
 
     run_dir = tmp_path_factory.mktemp("baseline")
+    phase_ticks, states, seconds = {}, {}, 0.0
     with fresh_db() as url:
-        result = spawn(forkserver, url, sample, run_dir)
-        assert result["exitcode"] == 0, result
+        for phase in PHASES:
+            if phase != PHASES[0]:
+                states[phase] = dump_state(url)
+            result = spawn(forkserver, url, sample, run_dir / phase, phases=(phase,), exports=str(run_dir / "exports"))
+            assert result["exitcode"] == 0, result
+            phase_ticks[phase] = result["result"]["ticks"][phase]
+            seconds += result["result"]["ended"] - result["result"]["started"]
         engine = get_engine(url)
         snap = snapshot(engine)
         engine.dispose()
-    return {"snapshot": snap, "ticks": result["result"]["ticks"],
-            "seconds": result["result"]["ended"] - result["result"]["started"], "exports": run_dir / "exports"}
+    cumulative, total = {}, 0
+    for phase in PHASES:
+        total += phase_ticks[phase]
+        cumulative[phase] = total
+    return {"snapshot": snap, "ticks": cumulative, "phase_ticks": phase_ticks, "states": states,
+            "seconds": seconds, "exports": run_dir / "exports"}

@@ -4,6 +4,7 @@ warehouse that two runs can be compared by (counts and content checksums, withou
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import mailbox
 import os
@@ -25,6 +26,7 @@ def scale() -> int:
 
 
 CI_SEED = 20261125
+PHASES = ("ingest", "enrich", "marts")
 
 
 def seed() -> int:
@@ -179,7 +181,6 @@ class Databases:
         return lease()
 
     def _empty(self, url: URL) -> None:
-        import psycopg2
 
         from tests.conftest import _admin
 
@@ -190,9 +191,7 @@ class Databases:
                             " AND pid <> pg_backend_pid()", (url.database,))
         finally:
             admin.close()
-        conn = psycopg2.connect(**{k: v for k, v in {
-            "dbname": url.database, "user": url.username, "password": url.password,
-            "host": url.query.get("host", url.host), "port": url.port}.items() if v is not None})
+        conn = _connect(url)
         try:
             with conn.cursor() as cur:
                 cur.execute("SELECT string_agg(format('%I.%I', schemaname, tablename), ', ') FROM pg_tables"
@@ -201,6 +200,54 @@ class Databases:
             conn.commit()
         finally:
             conn.close()
+
+
+def _connect(url: URL):
+    import psycopg2
+
+    return psycopg2.connect(**{k: v for k, v in {
+        "dbname": url.database, "user": url.username, "password": url.password,
+        "host": url.query.get("host", url.host), "port": url.port}.items() if v is not None})
+
+
+def dump_state(url: URL) -> dict:
+    """Every raw/core/mart table (PostgreSQL's binary COPY format) and every sequence of a warehouse."""
+    conn = _connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT format('%I.%I', schemaname, tablename) FROM pg_tables"
+                        " WHERE schemaname IN ('raw', 'core', 'mart') ORDER BY 1")
+            tables = [t for (t,) in cur.fetchall()]
+            data = {}
+            for table in tables:
+                out = io.BytesIO()
+                cur.copy_expert(f"COPY {table} TO STDOUT WITH (FORMAT binary)", out)
+                data[table] = out.getvalue()
+            cur.execute("SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences"
+                        " WHERE schemaname IN ('raw', 'core', 'mart')")
+            sequences = {}
+            for (sequence,) in cur.fetchall():
+                cur.execute(f"SELECT last_value, is_called FROM {sequence}")
+                sequences[sequence] = cur.fetchone()
+        return {"tables": data, "sequences": sequences}
+    finally:
+        conn.close()
+
+
+def restore_state(url: URL, state: dict) -> None:
+    """Make an (empty) warehouse hold exactly a ``dump_state``; foreign keys are not re-checked."""
+    conn = _connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SET session_replication_role = replica")  # rows arrive in table order, not key order
+            cur.execute(f"TRUNCATE {', '.join(state['tables'])} RESTART IDENTITY CASCADE")
+            for table, data in state["tables"].items():
+                cur.copy_expert(f"COPY {table} FROM STDIN WITH (FORMAT binary)", io.BytesIO(data))
+            for sequence, (value, called) in state["sequences"].items():
+                cur.execute("SELECT setval(%s, %s, %s)", (sequence, value, called))
+        conn.commit()
+    finally:
+        conn.close()
 
 
 def dsn(url: URL) -> str:

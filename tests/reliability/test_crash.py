@@ -2,8 +2,10 @@
 exactly the warehouse an uninterrupted run gives: every item once, enriched once, same counts and checksums.
 
 Most kill points are database operations (the child kills itself just before or just after its N-th
-``execute`` or ``commit``, N drawn within a phase of the uninterrupted run), the rest a timer (the
-parent kills the child at a random moment, wherever it is: parsing, tagging, writing the extract).
+``execute`` or ``commit``, N drawn within a phase of the uninterrupted run; a kill in enrichment or the
+marts starts from the warehouse as the uninterrupted run left it when that phase began), the rest a
+timer (the parent kills the child at a random moment of a whole run, wherever it is: parsing, tagging,
+writing the extract). The re-run is always the whole pipeline.
 ``VOC_RELIABILITY_SEED`` replays a run's choice of points.
 """
 
@@ -14,7 +16,7 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.reliability.harness import compare, explain, scale, seed, snapshot, spawn
+from tests.reliability.harness import PHASES, compare, explain, restore_state, scale, seed, snapshot, spawn
 from voc.pipeline.db import get_engine
 
 SUITE = "crash: SIGKILL + re-run"
@@ -22,13 +24,11 @@ DAY = "2026-10-31"
 
 
 def _kill_points(baseline: dict, rng: random.Random) -> list[tuple[str, str, float]]:
-    """(phase, how, where): 20 x scale database points (7 in ingest, 7 in enrichment, 6 in the marts, per scale)
-    and 1 x scale timer point."""
-    ticks, start, points = baseline["ticks"], 1, []
+    """(phase, how, where): 20 x scale database points (7 in ingest, 7 in enrichment, 6 in the marts, per scale;
+    ``where`` counts from the start of the phase) and 1 x scale timer point (seconds into a whole run)."""
+    points = []
     for phase, n in (("ingest", 7), ("enrich", 7), ("marts", 6)):
-        end = ticks[phase]
-        points += [(phase, "tick", rng.randint(start, end)) for _ in range(n * scale())]
-        start = end + 1
+        points += [(phase, "tick", rng.randint(1, baseline["phase_ticks"][phase])) for _ in range(n * scale())]
     points += [("any", "timer", round(rng.uniform(0.02, baseline["seconds"] + 0.3), 3)) for _ in range(scale())]
     return points
 
@@ -64,8 +64,11 @@ def _run_case(point, url, *, baseline, sample, forkserver, root: Path) -> dict:
     phase, how, where = point
     case_dir = root / f"{phase}-{how}-{where}"
     exports = case_dir / "exports"
-    if how == "tick":
-        crashed = spawn(forkserver, url, sample, case_dir / "crash", kill_at=int(where), exports=str(exports))
+    if how == "tick":  # a kill in a later phase starts from the warehouse as that phase starts
+        if phase in baseline["states"]:
+            restore_state(url, baseline["states"][phase])
+        crashed = spawn(forkserver, url, sample, case_dir / "crash", kill_at=int(where), exports=str(exports),
+                        phases=PHASES[PHASES.index(phase):])
     else:
         crashed = spawn(forkserver, url, sample, case_dir / "crash", kill_after=where, exports=str(exports))
     engine = get_engine(url)

@@ -11,10 +11,12 @@ import subprocess
 import sys
 
 import pytest
+from typer.testing import CliRunner
 
 from tests.pipeline.connectors.imap_server import USER, Dovecot
 from tests.pipeline.connectors.ticket_server import TicketApiServer
 from tests.reliability.test_erasure import scan_database
+from voc.pipeline.cli import app
 from voc.pipeline.connectors.email import ImapError, ImapReader, ImapSettings
 from voc.pipeline.connectors.tickets import TicketApiError, TicketApiSettings
 from voc.pipeline.db import get_engine
@@ -64,12 +66,21 @@ def _voc(dsn: str, tmp_path, every_command: bool = False) -> list[subprocess.Com
 
 @pytest.mark.parametrize("dsn", DSNS)
 def test_a_warehouse_password_never_reaches_the_cli_output(dsn, tmp_path, ledger):
-    runs = _voc(dsn, tmp_path, every_command=dsn == DSNS[0])
-    leaks = _leaks(*(r.stdout for r in runs), *(r.stderr for r in runs))
-    ledger.add(SUITE, cases=len(runs), faults=len(runs), leaks=leaks)
-    assert leaks == 0, runs
-    assert all(r.returncode in (1, 2) for r in runs), runs  # failed, and said so
-    if dsn in UNREACHABLE:
+    """One DSN through real ``voc`` processes (ingest, publish, forget); the others through the same command line
+    in this process (starting Python 15 times would take most of this suite's time)."""
+    if dsn == DSNS[0]:
+        runs = _voc(dsn, tmp_path, every_command=True)
+        outputs, codes = [t for r in runs for t in (r.stdout, r.stderr)], [r.returncode for r in runs]
+    else:
+        survey = tmp_path / "s.csv"
+        survey.write_text("response_id,submitted_at,comment\nA,2026-10-01,late\n")
+        done = CliRunner().invoke(app, ["ingest", "survey", str(survey)], env={"VOC_DATABASE_URL": dsn})
+        outputs, codes = [done.output, repr(done.exception), str(done.exception)], [done.exit_code]
+    leaks = _leaks(*outputs)
+    ledger.add(SUITE, cases=len(codes), faults=len(codes), leaks=leaks)
+    assert leaks == 0, outputs
+    assert all(code in (1, 2) for code in codes), outputs  # failed, and said so
+    if dsn == DSNS[0]:
         assert all(r.stderr.startswith("error: cannot reach the warehouse") for r in runs), runs
 
 

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import psycopg2.extensions
 
-PHASES = ("ingest", "enrich", "marts")
+from tests.reliability.harness import PHASES
+
 _TICKS = 0
 _KILL_AT: int | None = None
 _PAUSE_AT: int | None = None
