@@ -70,10 +70,12 @@ class _Database:
         from voc.pipeline.config import normalise_url
         from voc.pipeline.db import embedded
 
+        self.home: Path | None = None
         if server:
             self.server_url = make_url(normalise_url(server))
             self.kind = "VOC_DATABASE_URL"
         else:
+            self.home = work_dir / "pg"
             (work_dir / "pg").mkdir(parents=True, exist_ok=True)
             self.server_url = embedded.server_url(database="postgres", home=work_dir / "pg")
             self.kind = "embedded"
@@ -110,6 +112,13 @@ class _Database:
 
     def drop(self) -> None:
         self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+    def stop_server(self) -> None:
+        """Stop the benchmark's own embedded server (not one named by a URL): it holds memory for nothing."""
+        if self.home is not None:
+            from voc.pipeline.db import embedded
+
+            embedded.stop(self.home)
 
 
 def _server_pid(engine) -> int | None:
@@ -214,6 +223,7 @@ def run(options: BenchOptions, log: Callable[[str], None] = lambda m: print(m, f
         if not options.keep_database:
             db.drop()
             result.setdefault("database", {})["dropped"] = True
+            db.stop_server()
     _judge(result)
     return result
 
