@@ -23,10 +23,8 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from voc.pipeline.connectors.base import RecordError
-from voc.pipeline.connectors.mapping import IDENTIFIER_KINDS, MappingError
+from voc.pipeline.connectors.mapping import IDENTIFIER_KINDS, MappingError, read_mapping_yaml
 
 # Fields each kind reads from a row, with the default column names of a typical export.
 DEFAULTS: dict[str, dict[str, dict[str, str]]] = {
@@ -139,16 +137,7 @@ def load_column_mapping(kind: str, mapping: ColumnMapping | dict | str | Path | 
         return mapping
     if mapping is None or isinstance(mapping, dict):
         return parse_column_mapping(mapping, kind, "<inline>" if mapping else f"<default {kind} mapping>")
-    origin = str(mapping)
-    try:
-        text = Path(mapping).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise MappingError(f"{origin}: cannot read mapping file ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise MappingError(f"{origin}: not valid YAML: {exc}") from None
-    return parse_column_mapping(data, kind, origin)
+    return parse_column_mapping(read_mapping_yaml(mapping), kind, str(mapping))
 
 
 UTC_ZONE = ZoneInfo("UTC")

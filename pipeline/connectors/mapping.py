@@ -106,19 +106,26 @@ def parse_survey_mapping(data: object, origin: str) -> SurveyMapping:
     )
 
 
+def read_mapping_yaml(path: str | Path) -> object:
+    """Read and parse a mapping YAML file; a missing file or bad YAML is a ``MappingError`` naming the file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MappingError(f"{path}: cannot read mapping file ({exc.strerror})") from None
+    return _parse_yaml(text, str(path))
+
+
+def _parse_yaml(text: str, origin: str) -> object:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise MappingError(f"{origin}: not valid YAML: {exc}") from None
+
+
 def load_survey_mapping(path: str | Path | None = None) -> SurveyMapping:
     """Read a survey mapping YAML file; None gives the bundled default mapping."""
     if path is None:
         origin = "survey_default.yaml"
         text = resources.files("voc.schemas.mappings").joinpath(origin).read_text(encoding="utf-8")
-    else:
-        origin = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise MappingError(f"{origin}: cannot read mapping file ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise MappingError(f"{origin}: not valid YAML: {exc}") from None
-    return parse_survey_mapping(data, origin)
+        return parse_survey_mapping(_parse_yaml(text, origin), origin)
+    return parse_survey_mapping(read_mapping_yaml(path), str(path))
