@@ -228,6 +228,7 @@ def _social(out: Path, people: list[int], rng: random.Random) -> Path:
             post.update(text=f"RT @{author['username']}: {original['text']}"[:280],
                         referenced_tweets=[{"type": "retweeted", "id": original["id"]}])
         posts.append(post)
+    posts.extend(_spike_posts(tweet_id + 10, user))
     story = {"id": str(tweet_id + 1), "text": f"@{COMPANY} day 9 and my parcel is still not here. Third time I ask!",
              "author_id": user(STORY)["id"], "created_at": "2026-10-20T08:15:00.000Z", "lang": "en",
              "conversation_id": str(tweet_id + 1)}
@@ -252,6 +253,34 @@ def _social(out: Path, people: list[int], rng: random.Random) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "x_search_acmeretail.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder
+
+
+# A courier change on the sample's last day: damaged parcels surge on social, so the demo's CX report
+# has a spike to show (a separate generator keeps every other record exactly as before).
+SPIKE_DAY = datetime(2026, 10, 31, tzinfo=UTC)
+SPIKE_TWEETS = [
+    "@{c} parcel arrived damaged today, the mug inside is smashed",
+    "@{c} second order this week that arrived broken. What happened to your packaging?",
+    "@{c} box torn open on arrival and the lamp is damaged",
+    "@{c} my delivery came smashed to pieces. New courier?",
+    "@{c} the blender arrived dented and the jug is broken",
+    "@{c} got my order today, damaged again. Really disappointed",
+    "@{c} everything in the parcel was soaking wet and torn",
+]
+
+
+def _spike_posts(first_id: int, user) -> list[dict]:
+    """Fourteen damaged-item complaints from different customers on SPIKE_DAY, one every 40 minutes."""
+    rng = random.Random(31)
+    posts = []
+    for n in range(14):
+        when = SPIKE_DAY + timedelta(hours=9, minutes=40 * n)
+        post_id = str(first_id + n)
+        posts.append({"id": post_id, "text": SPIKE_TWEETS[n % len(SPIKE_TWEETS)].format(c=COMPANY),
+                      "author_id": user(400 + n)["id"], "created_at": _stamp(when), "lang": "en",
+                      "conversation_id": post_id,
+                      "public_metrics": {"retweet_count": 0, "reply_count": 0, "like_count": rng.randint(0, 40)}})
+    return posts
 
 
 def _message(i: int, when: datetime, subject: str, body: str, message_id: str, reply_to: str | None = None,

@@ -54,3 +54,25 @@ def test_loading_the_sample_twice_changes_no_table(engine, sample):
     again = _load(engine, sample)
     assert all(r.loaded == 0 and r.items == 0 for r in again)
     assert table_counts(engine) == before
+
+
+def test_the_sample_carries_a_damaged_item_spike_on_its_last_day(engine, sample):
+    """The demo's CX report must have a spike to show: the surge of damaged parcels on SPIKE_DAY."""
+    from voc.pipeline import trends
+    from voc.pipeline.enrich import enrich_pending
+    from voc.pipeline.sample import SPIKE_DAY
+
+    _load(engine, sample)
+    enrich_pending(engine)
+    quiet = trends.build_day(engine, SPIKE_DAY.date().replace(day=30))
+    report = trends.build_day(engine, SPIKE_DAY.date())
+    with engine.connect() as conn:
+        spikes = conn.exec_driver_sql(
+            "SELECT topic, channel, complaint_count FROM mart.complaint_trend_daily"
+            " WHERE trend_date = %s AND is_spike", (SPIKE_DAY.date(),)).all()
+        day_before = conn.exec_driver_sql(
+            "SELECT count(*) FROM mart.complaint_trend_daily WHERE trend_date = %s",
+            (SPIKE_DAY.date().replace(day=30),)).scalar_one()
+    assert report.spikes == len(spikes) >= 1
+    assert ("damaged_item", "social") in {(t, c) for t, c, _ in spikes}
+    assert day_before > 0 and quiet.spikes == 0  # the day before is built and calm
