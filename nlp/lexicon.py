@@ -51,6 +51,9 @@ PHRASE_VALENCE: dict[str, float] = {
     "yea right": -2.0, "learn my lesson": -1.5, "time out": -1.0, "keep crash": -1.5, "shout out": 2.0,
     "do better": -1.2, "work harder": -1.0, "should know better": -1.5, "as usual": -0.8, "yet again": -1.0,
     "once again": -0.8, "every single time": -1.0, "not the first time": -1.5,
+    # waiting and silence: "took far too long", "never called back", "no explanation"
+    "too long": -1.5, "not too long": 1.5, "take forever": -1.5, "never call back": -1.5, "never hear back": -1.5,
+    "no call back": -1.5, "no explanation": -1.2, "no compensation": -1.2,
     "above and beyond": 2.5, "the extra mile": 2.5, "you rock": 2.5, "huge fan": 2.0, "big fan": 2.0,
     "fingers crossed": 0.8, "well done": 2.0,
     "would recommend": 2.0, "would highly recommend": 2.5, "would definitely recommend": 2.5,
