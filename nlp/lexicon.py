@@ -33,6 +33,7 @@ WORD_VALENCE: dict[str, float] = {
     "holdup": -1.5, "bull": -1.5, "bs": -2.0, "insufficient": -1.5, "inadequate": -1.8, "unusable": -2.0,
     "fav": 2.0, "fave": 2.0, "kudos": 2.5, "props": 2.0, "shoutout": 2.0,
     "fix": -0.3, "issue": -1.0, "issues": -1.0, "complaint": -1.5, "complaints": -1.5,
+    "hassle": -1.5, "nightmare": -2.0, "nightmares": -2.0,
 }
 
 # emoji whose lexicon description carries no sentiment word ("unamused face", "thumbs down")
