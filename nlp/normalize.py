@@ -75,6 +75,12 @@ def _strong_words() -> frozenset[str]:
     return frozenset(vader_lexicon()) | frozenset(STOP_WORDS)
 
 
+@cache
+def _all_words() -> frozenset[str]:
+    """Every word a hashtag may be split into (built once: the union copies some 100,000 strings)."""
+    return _strong_words() | _known_words()
+
+
 CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
@@ -91,7 +97,7 @@ def hashtag_words(tag: str) -> tuple[str, ...]:
     word = tag.lower()
     if word in _strong_words() or len(word) > 40:
         return (word,)
-    known = _strong_words() | _known_words()
+    known = _all_words()
     best: list[tuple[str, ...] | None] = [()] + [None] * len(word)
     for end in range(1, len(word) + 1):
         for start in range(max(0, end - 20), end):

@@ -57,6 +57,32 @@ class TopicHit:
                 "evidence": [e.as_dict() for e in self.evidence]}
 
 
+# pattern attributes whose values a doc's token table can list cheaply, and how
+ANCHOR_ATTRS = ("LOWER", "LEMMA", "NORM", "ORTH", "TEXT")
+
+
+def pattern_anchor(pattern: list[dict]) -> tuple[str, frozenset[str]] | None:
+    """A token every match of ``pattern`` must contain, as (attribute, the values it may take); the
+    required token with the fewest values. None when no required token has fixed string values."""
+    best = None
+    for spec in pattern:
+        if spec.get("OP", "1") not in ("1", "+"):
+            continue  # optional ("?", "*") or negated ("!") tokens need not be there
+        for attr, value in spec.items():
+            attr = attr.upper()
+            if attr not in ANCHOR_ATTRS:
+                continue
+            if isinstance(value, str):
+                values = frozenset([value])
+            elif isinstance(value, dict) and set(value) == {"IN"} and all(isinstance(v, str) for v in value["IN"]):
+                values = frozenset(value["IN"])
+            else:
+                continue
+            if best is None or len(values) < len(best[1]):
+                best = ("ORTH" if attr == "TEXT" else attr, values)
+    return best
+
+
 def sentence_starts(doc: Doc) -> list[int]:
     """Token index where each sentence starts (from the doc's ``TokenTable``)."""
     return token_table(doc).sent_starts
@@ -87,6 +113,8 @@ class TopicMatcher:
         self.phrases = PhraseMatcher(vocab, attr="LEMMA")
         self.excludes = PhraseMatcher(vocab, attr="LEMMA")
         self.patterns = Matcher(vocab)
+        self.anchors: dict[str, set[str]] = {}  # attribute -> values, one of which each pattern requires
+        self.always_match = False  # a pattern without such a token: run the Matcher on every doc
         self.hashtags: dict[str, tuple[str, str]] = {}
         self.phrase_norms: dict[str, tuple[str, ...]] = {}
         for topic in taxonomy.topics:
@@ -102,8 +130,24 @@ class TopicMatcher:
                 self.excludes.add(topic.id, [self._phrase_doc(p) for p in topic.exclude])
             for n, pattern in enumerate(topic.patterns):
                 self.patterns.add(f"{topic.id}{SEP}#{n}", [pattern])
+                anchor = pattern_anchor(pattern)
+                if anchor is None:
+                    self.always_match = True
+                else:
+                    self.anchors.setdefault(anchor[0], set()).update(anchor[1])
         self.has_excludes = len(self.excludes) > 0
         self.has_patterns = len(self.patterns) > 0
+
+    def _may_match_patterns(self, table) -> bool:
+        """False when the doc lacks a token every pattern requires: the Matcher then finds nothing, and
+        running it costs more than the PhraseMatcher over all phrases."""
+        if self.always_match:
+            return True
+        anchors = self.anchors
+        return bool((("LEMMA" in anchors and not anchors["LEMMA"].isdisjoint(table.lemmas))
+                     or ("NORM" in anchors and not anchors["NORM"].isdisjoint(table.norms))
+                     or ("ORTH" in anchors and not anchors["ORTH"].isdisjoint(table.texts))
+                     or ("LOWER" in anchors and not anchors["LOWER"].isdisjoint([t.lower() for t in table.texts]))))
 
     def __call__(self, doc: Doc) -> Doc:
         if self.taxonomy is None:
@@ -118,7 +162,7 @@ class TopicMatcher:
             topic, phrase = key.split(SEP, 1)
             same = tuple(norms[start:end]) == self.phrase_norms[key]
             found.append((topic, start, end, ("phrase:" if same else "lemma:") + phrase))
-        if self.has_patterns:
+        if self.has_patterns and self._may_match_patterns(table):
             for match_id, start, end in self.patterns(doc):
                 topic, n = strings[match_id].split(SEP, 1)
                 found.append((topic, start, end, f"pattern:{topic}{n}"))
