@@ -73,16 +73,26 @@ class SequenceMatcher:
     far cheaper than a spaCy ``Matcher`` with ``IN`` predicates for a few hundred fixed phrases."""
 
     def __init__(self, sequences: list[tuple[str, ...]]) -> None:
-        self.by_first: dict[str, list[tuple[str, ...]]] = {}
+        self.singles: set[str] = {seq[0] for seq in sequences if len(seq) == 1}
+        # first lemma -> second lemma (or ANY) -> the sequences that open so: most tokens fail at the second
+        self.by_first: dict[str, dict[str, list[tuple[str, ...]]]] = {}
         for seq in sequences:
-            self.by_first.setdefault(seq[0], []).append(seq)
+            if len(seq) > 1:
+                self.by_first.setdefault(seq[0], {}).setdefault(seq[1], []).append(seq)
 
     def found(self, lemmas: list[str]) -> bool:
+        if not self.singles.isdisjoint(lemmas):
+            return True
         n = len(lemmas)
-        for i, lemma in enumerate(lemmas):
-            for seq in self.by_first.get(lemma, ()):
-                if i + len(seq) <= n and all(s == ANY or s == lemmas[i + k] for k, s in enumerate(seq)):
-                    return True
+        by_first = self.by_first
+        for i in range(n - 1):
+            seconds = by_first.get(lemmas[i])
+            if seconds is None:
+                continue
+            for second in (lemmas[i + 1], ANY):
+                for seq in seconds.get(second, ()):
+                    if i + len(seq) <= n and all(s == ANY or s == lemmas[i + k] for k, s in enumerate(seq) if k > 1):
+                        return True
         return False
 
 
