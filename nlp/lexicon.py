@@ -75,6 +75,7 @@ FAILURE_WORDS = frozenset({"not", "never", "cannot", "nothing", "unable"})
 AUXILIARIES = frozenset({"is", "are", "does", "do", "did", "can", "would", "will", "has", "have", "was", "were",
                          "am", "should"})
 ELAPSED_TIME, NEGATED_ACTION, WHY_QUESTION, WHERE_IS_MY = -1.2, -0.7, -1.0, -1.0
+CUE_WORDS = FAILURE_WORDS | TIME_UNITS | {"why", "come", "where"}  # the words a cue below starts from
 
 
 def token_cues(norms: list[str], punct: list[bool], num: list[bool]) -> list[tuple[int, float]]:
@@ -88,6 +89,8 @@ def token_cues(norms: list[str], punct: list[bool], num: list[bool]) -> list[tup
     cues = []
     n = len(norms)
     for i, norm in enumerate(norms):
+        if norm not in CUE_WORDS and not norm[:1].isdigit():
+            continue  # most tokens: none of the branches below applies ("24hrs" starts with a digit)
         if norm in FAILURE_WORDS:
             cues.append((i, NEGATED_ACTION))
         elif norm == "why" and i + 1 < n and (punct[i + 1] or norms[i + 1] in AUXILIARIES):

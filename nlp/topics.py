@@ -61,13 +61,14 @@ class TopicHit:
 ANCHOR_ATTRS = ("LOWER", "LEMMA", "NORM", "ORTH", "TEXT")
 
 
-def pattern_anchor(pattern: list[dict]) -> tuple[str, frozenset[str]] | None:
-    """A token every match of ``pattern`` must contain, as (attribute, the values it may take); the
-    required token with the fewest values. None when no required token has fixed string values."""
-    best = None
+def pattern_requirements(pattern: list[dict]) -> list[tuple[str, frozenset[str]]]:
+    """The tokens every match of ``pattern`` must contain, as (attribute, the values it may take), one per
+    required token that has fixed string values; empty when no token is pinned down that way."""
+    required = []
     for spec in pattern:
         if spec.get("OP", "1") not in ("1", "+"):
             continue  # optional ("?", "*") or negated ("!") tokens need not be there
+        best = None
         for attr, value in spec.items():
             attr = attr.upper()
             if attr not in ANCHOR_ATTRS:
@@ -80,7 +81,9 @@ def pattern_anchor(pattern: list[dict]) -> tuple[str, frozenset[str]] | None:
                 continue
             if best is None or len(values) < len(best[1]):
                 best = ("ORTH" if attr == "TEXT" else attr, values)
-    return best
+        if best is not None:
+            required.append(best)
+    return required
 
 
 def sentence_starts(doc: Doc) -> list[int]:
@@ -113,8 +116,7 @@ class TopicMatcher:
         self.phrases = PhraseMatcher(vocab, attr="LEMMA")
         self.excludes = PhraseMatcher(vocab, attr="LEMMA")
         self.patterns = Matcher(vocab)
-        self.anchors: dict[str, set[str]] = {}  # attribute -> values, one of which each pattern requires
-        self.always_match = False  # a pattern without such a token: run the Matcher on every doc
+        self.requirements: list[list[tuple[str, frozenset[str]]]] = []  # per pattern, see pattern_requirements
         self.hashtags: dict[str, tuple[str, str]] = {}
         self.phrase_norms: dict[str, tuple[str, ...]] = {}
         for topic in taxonomy.topics:
@@ -130,24 +132,25 @@ class TopicMatcher:
                 self.excludes.add(topic.id, [self._phrase_doc(p) for p in topic.exclude])
             for n, pattern in enumerate(topic.patterns):
                 self.patterns.add(f"{topic.id}{SEP}#{n}", [pattern])
-                anchor = pattern_anchor(pattern)
-                if anchor is None:
-                    self.always_match = True
-                else:
-                    self.anchors.setdefault(anchor[0], set()).update(anchor[1])
+                self.requirements.append(pattern_requirements(pattern))
         self.has_excludes = len(self.excludes) > 0
         self.has_patterns = len(self.patterns) > 0
 
     def _may_match_patterns(self, table) -> bool:
-        """False when the doc lacks a token every pattern requires: the Matcher then finds nothing, and
-        running it costs more than the PhraseMatcher over all phrases."""
-        if self.always_match:
-            return True
-        anchors = self.anchors
-        return bool((("LEMMA" in anchors and not anchors["LEMMA"].isdisjoint(table.lemmas))
-                     or ("NORM" in anchors and not anchors["NORM"].isdisjoint(table.norms))
-                     or ("ORTH" in anchors and not anchors["ORTH"].isdisjoint(table.texts))
-                     or ("LOWER" in anchors and not anchors["LOWER"].isdisjoint([t.lower() for t in table.texts]))))
+        """False when no pattern can match: each misses a token value it requires. The Matcher then
+        finds nothing, and running it costs more than the PhraseMatcher over all phrases."""
+        values: dict[str, set[str]] = {}
+
+        def present(attr: str) -> set[str]:
+            found = values.get(attr)
+            if found is None:
+                found = values[attr] = set(
+                    table.lemmas if attr == "LEMMA" else table.norms if attr == "NORM" else table.texts
+                    if attr == "ORTH" else [t.lower() for t in table.texts])
+            return found
+
+        return any(all(not wanted.isdisjoint(present(attr)) for attr, wanted in required)
+                   for required in self.requirements)
 
     def __call__(self, doc: Doc) -> Doc:
         if self.taxonomy is None:
