@@ -126,6 +126,7 @@ class Normalizer:
         # arrays instead of Token objects: this runs on every social post
         rows = doc.to_array([ORTH, LIKE_URL, IS_ALPHA, SPACY]).tolist()
         previous_text, previous_space = "", True
+        elongated = ELONGATED.search(text_of(doc).lower()) is not None  # else no token is
         for i, (orth, like_url, is_alpha, space) in enumerate(rows):
             text = strings[orth]
             if previous_text == "#" and not previous_space and is_alpha:
@@ -139,7 +140,7 @@ class Normalizer:
                 found = [emojis[c] for c in text if c in emojis]
                 if found:
                     emoji.append((i, " ".join(found)))
-            elif len(text) > 2 and ELONGATED.search(text.lower()):
+            elif elongated and len(text) > 2 and ELONGATED.search(text.lower()):
                 doc[i].norm_ = squeeze(text.lower())
         underscore = doc._
         underscore.urls, underscore.mentions, underscore.hashtags, underscore.emoji = urls, mentions, hashtags, emoji

@@ -133,24 +133,24 @@ class TopicMatcher:
             for n, pattern in enumerate(topic.patterns):
                 self.patterns.add(f"{topic.id}{SEP}#{n}", [pattern])
                 self.requirements.append(pattern_requirements(pattern))
+        self.requirement_attrs = sorted({attr for required in self.requirements for attr, _ in required})
         self.has_excludes = len(self.excludes) > 0
         self.has_patterns = len(self.patterns) > 0
 
     def _may_match_patterns(self, table) -> bool:
         """False when no pattern can match: each misses a token value it requires. The Matcher then
         finds nothing, and running it costs more than the PhraseMatcher over all phrases."""
-        values: dict[str, set[str]] = {}
-
-        def present(attr: str) -> set[str]:
-            found = values.get(attr)
-            if found is None:
-                found = values[attr] = set(
-                    table.lemmas if attr == "LEMMA" else table.norms if attr == "NORM" else table.texts
-                    if attr == "ORTH" else [t.lower() for t in table.texts])
-            return found
-
-        return any(all(not wanted.isdisjoint(present(attr)) for attr, wanted in required)
-                   for required in self.requirements)
+        present = {}
+        for attr in self.requirement_attrs:
+            present[attr] = set(table.lemmas if attr == "LEMMA" else table.norms if attr == "NORM" else table.texts
+                                if attr == "ORTH" else map(str.lower, table.texts))
+        for required in self.requirements:
+            for attr, wanted in required:
+                if wanted.isdisjoint(present[attr]):
+                    break
+            else:
+                return True
+        return False
 
     def __call__(self, doc: Doc) -> Doc:
         if self.taxonomy is None:
