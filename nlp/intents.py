@@ -105,9 +105,10 @@ class IntentFlagger:
         found = set()
         # a complaint topic counts unless its own sentences are positive ("arrived on time, thanks")
         complaint_topic = any(hit.complaint and hit.sentiment_label != "positive" for hit in ext.topics)
-        if complaint_topic or ext.sentiment_label == "negative":
+        label = ext.sentiment_label
+        if complaint_topic or label == "negative":
             found.add("complaint")
-        if any(score >= PRAISE_AT for _, _, score in ext.sentences) and ext.sentiment_label != "negative":
+        if any(score >= PRAISE_AT for _, _, score in ext.sentences) and label != "negative":
             found.add("praise")
         table = token_table(doc)
         if "?" in text_of(doc) or self._starts_with_wh(doc, ext.mentions, table):

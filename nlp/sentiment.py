@@ -261,7 +261,8 @@ class FeedbackSentiment:
         for start, valence in token_cues(table.norms, table.punct, table.num):
             extra[sentence_of(unit_starts, start)].append(valence)
         complaints = [0] * len(units)
-        for hit in ext.topics:
+        topics = ext.topics
+        for hit in topics:
             if not hit.complaint:
                 continue
             seen = set()
@@ -271,9 +272,9 @@ class FeedbackSentiment:
                     continue
                 seen.add(unit)
                 complaints[unit] += 1
-        skip = set(ext.mentions) | set(ext.urls) | {i - 1 for i in ext.hashtags}
-        emoji = dict(ext.emoji)
         hashtags = set(ext.hashtags)
+        skip = set(ext.mentions) | set(ext.urls) | {i - 1 for i in hashtags}
+        emoji = dict(ext.emoji)
         asking = "?" in text_of(doc) or not REQUEST_WORDS.isdisjoint(table.norms)
         scores: list[float | None] = []
         weights: list[float] = []
@@ -292,7 +293,7 @@ class FeedbackSentiment:
             if worst <= self.dominant_negative:
                 score = min(score, worst)  # one clearly negative clause makes a piece of feedback a complaint
             ext.sentiment, ext.sentiment_label = score, label_for(score, self.positive_at, self.negative_at)
-        for hit in ext.topics:  # a topic's sentiment comes from the clauses that carry its evidence
+        for hit in topics:  # a topic's sentiment comes from the clauses that carry its evidence
             values = [scores[i] for i in {sentence_of(unit_starts, ev.token_start) for ev in hit.evidence}
                       if scores[i] is not None]
             if values:
