@@ -54,7 +54,8 @@ class TokenTable:
         # one column per attribute (the transposed array), so each list below is built in one pass
         array = doc.to_array([ORTH, NORM, LEMMA, IS_PUNCT, IS_ALPHA, LIKE_NUM, IDX, SENT_START])
         rows = len(array)
-        orths, norms, lemma_ids, punct, alpha, num, idx, sent_start = array.T.tolist() if rows else [[] for _ in range(8)]
+        columns = array.T.tolist() if rows else [[] for _ in range(8)]
+        orths, norms, lemma_ids, punct, alpha, num, idx, sent_start = columns
         self.texts = [strings[o] for o in orths]
         self.norms = [strings[n] for n in norms]
         if lemmas is not None:
