@@ -5,8 +5,8 @@ neutral).
 
 Complaint topics (``--topic-column``, the issue's "complaint-topic macro-F1") are compared per gold
 reason class on the topic each item complains about (``primary_topic``): ``(none)`` unless the
-tagger flags the item as a complaint; then the topic with the most evidence (words matched), a
-complaint topic first on a tie, then the earliest. How rows count:
+tagger flags the item as a complaint; then the topic with the highest taxonomy ``priority``, then
+the most evidence (words matched), a complaint topic first on a tie, then the earliest. How rows count:
 
 - a gold value names a taxonomy topic by id or label, ignoring case and punctuation ("longlines" is
   ``long_lines``);
@@ -102,17 +102,20 @@ def report(pairs: Iterable[tuple[str, str]], labels: Iterable[str] | None = None
     return ClassReport(labels, dict(matrix), list(averaged) if averaged is not None else labels)
 
 
-def primary_topic(result: dict) -> str:
+def primary_topic(result: dict, priorities: dict[str, int] | None = None) -> str:
     """The topic an item complains about: ``(none)`` unless the item is a complaint; then ``best_topic``."""
-    return best_topic(result) if result["is_complaint"] else NONE
+    return best_topic(result, priorities) if result["is_complaint"] else NONE
 
 
-def best_topic(result: dict) -> str:
-    """The item's topic with the most evidence (words matched), a complaint topic first on a tie, then the
-    earliest; ``(none)`` when no topic matched."""
+def best_topic(result: dict, priorities: dict[str, int] | None = None) -> str:
+    """The item's topic with the highest priority (topic id -> taxonomy ``priority``, default 0), then the
+    most evidence (words matched), a complaint topic first on a tie, then the earliest; ``(none)`` when no
+    topic matched."""
     if not result["topics"]:
         return NONE
-    return min(result["topics"], key=lambda t: (-_weight(t), not t["complaint"], t["evidence"][0]["start"]))["topic"]
+    priorities = priorities or {}
+    return min(result["topics"], key=lambda t: (-priorities.get(t["topic"], 0), -_weight(t), not t["complaint"],
+                                                t["evidence"][0]["start"]))["topic"]
 
 
 def _weight(topic: dict) -> int:
@@ -163,6 +166,7 @@ def evaluate(path: str | Path, tagger: Tagger, *, label_column: str | None, topi
     if label_column is None and topic_column is None:
         raise ValueError("give a sentiment label column, a topic column, or both")
     by_key = {}
+    priorities = {topic.id: topic.priority for topic in tagger.taxonomy.topics}
     for topic in tagger.taxonomy.topics:
         by_key[_key(topic.label)] = topic.id
         by_key[_key(topic.id)] = topic.id
@@ -197,9 +201,9 @@ def evaluate(path: str | Path, tagger: Tagger, *, label_column: str | None, topi
         if gold_topic is not None and gold_topic.startswith(UNKNOWN):
             unknown[gold_topic[len(UNKNOWN):]] += 1
         elif gold_topic is not None:
-            topic_pairs.append((gold_topic, primary_topic(result)))
+            topic_pairs.append((gold_topic, primary_topic(result, priorities)))
             if gold_topic != NONE:
-                assignment_pairs.append((gold_topic, best_topic(result)))
+                assignment_pairs.append((gold_topic, best_topic(result, priorities)))
     sentiment = None
     if label_column is not None:
         gold_classes = {g for g, _ in sentiment_pairs}

@@ -49,6 +49,7 @@ class TopicHit:
     evidence: list[Evidence] = field(default_factory=list)
     sentiment: float | None = None
     sentiment_label: str | None = None
+    priority: int = 0  # the topic's taxonomy priority: ranks it when an item matches several topics
 
     def as_dict(self) -> dict:
         sentiment = None if self.sentiment is None else {"label": self.sentiment_label,
@@ -190,7 +191,8 @@ class TopicMatcher:
             topic = self.topics[topic_id]
             hit = hits.get(topic_id)
             if hit is None:
-                hit = hits[topic_id] = TopicHit(topic.theme, topic.id, topic.complaint, topic.stage)
+                hit = hits[topic_id] = TopicHit(topic.theme, topic.id, topic.complaint, topic.stage,
+                                                priority=topic.priority)
             if any(e.token_start == start and e.token_end == end for e in hit.evidence):
                 continue
             start_char, end_char = table.char_span(start, end)
