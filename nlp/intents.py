@@ -1,7 +1,7 @@
 """``voc_intents``: what the customer is doing, on ``doc._.intents`` and ``doc._.is_complaint``.
 
-Flags, in this order: ``complaint`` (a negative item, or a complaint topic whose sentences are not
-positive), ``praise`` (a clearly
+Flags, in this order: ``complaint`` (a negative item, a complaint topic whose sentences are not
+positive, or any topic whose sentences are negative), ``praise`` (a clearly
 positive sentence), ``question``, ``suggestion`` and ``churn_risk`` (cancelling, closing an account,
 switching to a competitor, "never again"). Phrases are matched on lower-cased lemmas.
 """
@@ -103,8 +103,11 @@ class IntentFlagger:
     def __call__(self, doc: Doc) -> Doc:
         ext = doc._
         found = set()
-        # a complaint topic counts unless its own sentences are positive ("arrived on time, thanks")
-        complaint_topic = any(hit.complaint and hit.sentiment_label != "positive" for hit in ext.topics)
+        # a complaint topic counts unless its own sentences are positive ("arrived on time, thanks"); any topic
+        # counts when its own sentences are negative, even in an item that is positive overall ("love the deal
+        # but the page never loads"), as core.item_topic counts a topic with negative sentiment as a complaint
+        complaint_topic = any(hit.sentiment_label == "negative" or (hit.complaint and hit.sentiment_label != "positive")
+                              for hit in ext.topics)
         label = ext.sentiment_label
         if complaint_topic or label == "negative":
             found.add("complaint")
