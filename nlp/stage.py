@@ -2,9 +2,9 @@
 
 Precedence, from the taxonomy: the matched topics decide first (the topic with the highest
 ``priority``, then a complaint topic's stage before others, then the stage of the topic with the
-most evidence, the earliest on a tie); then ``survey_stages`` by the item's survey id, then ``channel_stages`` by its channel, then
-``default_stage``. Set ``doc._.channel`` and ``doc._.survey_id`` before the pipeline runs
-(``voc.nlp.tagger`` does).
+most evidence, the earliest on a tie); then ``survey_stages`` by the item's survey id, then
+``channel_stages`` by its channel, then ``default_stage``. Set ``doc._.channel`` and
+``doc._.survey_id`` before the pipeline runs (``voc.nlp.tagger`` does).
 """
 
 from __future__ import annotations
