@@ -1,12 +1,26 @@
 """Accuracy of the tagger against labelled feedback: per-class precision, recall, F1 and a confusion matrix.
 
 Sentiment is compared on three classes (negative, neutral, positive; an unscored item counts as
-neutral). Topics are compared on the topic each item complains about (``primary_topic``): none
-unless the item is a complaint; then the topic with the most evidence (words matched), a
-complaint topic first on a tie, then the earliest. A gold topic
-value matches a taxonomy topic by id or label, ignoring case and punctuation ("longlines" is
-``long_lines``); gold values that name no topic ("Can't Tell", empty) count as ``(none)``. Topic
-macro-F1 averages the taxonomy topics present in the gold labels; ``(none)`` is not averaged.
+neutral).
+
+Complaint topics (``--topic-column``, the issue's "complaint-topic macro-F1") are compared per gold
+reason class on the topic each item complains about (``primary_topic``): ``(none)`` unless the
+tagger flags the item as a complaint; then the topic with the highest taxonomy ``priority``, then
+the most evidence (words matched), a complaint topic first on a tie, then the earliest. How rows count:
+
+- a gold value names a taxonomy topic by id or label, ignoring case and punctuation ("longlines" is
+  ``long_lines``);
+- an empty gold value means "not a complaint" (gold ``(none)``): a complaint topic predicted there
+  is a false positive of that topic;
+- a non-empty gold value that names no taxonomy topic ("Can't Tell": a complaint whose reason the
+  annotator could not tell) is left out of the topic report, because no prediction on it can be
+  judged right or wrong; the report counts these rows;
+- on a row with a gold reason, no topic (nothing matched, or the item not flagged as a complaint)
+  is a miss of that reason.
+
+Topic macro-F1 averages the taxonomy topics present in the gold labels; ``(none)`` is not averaged.
+``assignment`` is a diagnostic beside it: on the rows with a gold reason only, the item's best topic
+whether or not the tagger flagged a complaint (topic choice alone, without complaint detection).
 """
 
 from __future__ import annotations
@@ -21,6 +35,7 @@ from voc.nlp.records import read_rows
 from voc.nlp.tagger import Item, Tagger
 
 NONE = "(none)"
+UNKNOWN = "\x00"  # prefix of a gold topic value that names no taxonomy topic (left out of the report)
 SENTIMENT_CLASSES = ("negative", "neutral", "positive")
 
 
@@ -87,12 +102,20 @@ def report(pairs: Iterable[tuple[str, str]], labels: Iterable[str] | None = None
     return ClassReport(labels, dict(matrix), list(averaged) if averaged is not None else labels)
 
 
-def primary_topic(result: dict) -> str:
-    """The topic an item complains about: ``(none)`` unless the item is a complaint; then its topic with
-    the most evidence (words matched), a complaint topic first on a tie, then the earliest."""
-    if not result["is_complaint"] or not result["topics"]:
+def primary_topic(result: dict, priorities: dict[str, int] | None = None) -> str:
+    """The topic an item complains about: ``(none)`` unless the item is a complaint; then ``best_topic``."""
+    return best_topic(result, priorities) if result["is_complaint"] else NONE
+
+
+def best_topic(result: dict, priorities: dict[str, int] | None = None) -> str:
+    """The item's topic with the highest priority (topic id -> taxonomy ``priority``, default 0), then the
+    most evidence (words matched), a complaint topic first on a tie, then the earliest; ``(none)`` when no
+    topic matched."""
+    if not result["topics"]:
         return NONE
-    return min(result["topics"], key=lambda t: (-_weight(t), not t["complaint"], t["evidence"][0]["start"]))["topic"]
+    priorities = priorities or {}
+    return min(result["topics"], key=lambda t: (-priorities.get(t["topic"], 0), -_weight(t), not t["complaint"],
+                                                t["evidence"][0]["start"]))["topic"]
 
 
 def _weight(topic: dict) -> int:
@@ -105,17 +128,31 @@ class Evaluation:
     sentiment: ClassReport | None
     topics: ClassReport | None
     items: int
+    assignment: ClassReport | None = None  # gold-reason rows only, best topic without the complaint flag
+    unknown_topics: dict[str, int] = field(default_factory=dict)  # gold values left out (no such topic)
 
     def as_dict(self) -> dict:
+        topics = None
+        if self.topics:
+            topics = {**self.topics.as_dict(), "left_out": dict(self.unknown_topics),
+                      "assignment_macro_f1": round(self.assignment.macro_f1, 4) if self.assignment else None}
         return {"items": self.items, "sentiment": self.sentiment.as_dict() if self.sentiment else None,
-                "topics": self.topics.as_dict() if self.topics else None}
+                "topics": topics}
 
     def format(self) -> str:
         parts = []
         if self.sentiment:
             parts.append(self.sentiment.format("sentiment"))
         if self.topics:
-            parts.append(self.topics.format("topics"))
+            left_out = ", ".join(f"{value!r} {n}" for value, n in sorted(self.unknown_topics.items())) or "none"
+            parts.append(self.topics.format("topics") + "\n"
+                         "topics are scored per gold reason on the topic of items the tagger flags as complaints; "
+                         "an empty gold value is (none), a miss is (none) on a row with a reason; "
+                         f"left out, gold values naming no topic: {left_out}")
+            if self.assignment:
+                parts.append(f"topic assignment alone (rows with a gold reason, best topic whether or not flagged "
+                             f"a complaint): macro-F1 {self.assignment.macro_f1:.3f}, "
+                             f"{sum(self.assignment.matrix.values())} items")
         return "\n\n".join(parts)
 
 
@@ -129,6 +166,7 @@ def evaluate(path: str | Path, tagger: Tagger, *, label_column: str | None, topi
     if label_column is None and topic_column is None:
         raise ValueError("give a sentiment label column, a topic column, or both")
     by_key = {}
+    priorities = {topic.id: topic.priority for topic in tagger.taxonomy.topics}
     for topic in tagger.taxonomy.topics:
         by_key[_key(topic.label)] = topic.id
         by_key[_key(topic.id)] = topic.id
@@ -148,25 +186,32 @@ def evaluate(path: str | Path, tagger: Tagger, *, label_column: str | None, topi
             if topic_column is not None:
                 if topic_column not in row:
                     raise KeyError(f"no column {topic_column!r} (columns: {', '.join(row)})")
-                topic = by_key.get(_key(str(row[topic_column] or "")), NONE)
+                value = str(row[topic_column] or "").strip()
+                topic = by_key.get(_key(value), NONE if not value else UNKNOWN + value)
             golds.append((sentiment, topic))
             yield Item(text=row[text_column])
 
-    sentiment_pairs, topic_pairs = [], []
+    sentiment_pairs, topic_pairs, assignment_pairs = [], [], []
+    unknown: Counter[str] = Counter()
     for n, result in enumerate(tagger.tag(items())):
         gold_sentiment, gold_topic = golds[n]
         if gold_sentiment is not None:
             predicted = result["sentiment"]["label"] if result["sentiment"] else "neutral"
             sentiment_pairs.append((gold_sentiment, predicted))
-        if gold_topic is not None:
-            topic_pairs.append((gold_topic, primary_topic(result)))
+        if gold_topic is not None and gold_topic.startswith(UNKNOWN):
+            unknown[gold_topic[len(UNKNOWN):]] += 1
+        elif gold_topic is not None:
+            topic_pairs.append((gold_topic, primary_topic(result, priorities)))
+            if gold_topic != NONE:
+                assignment_pairs.append((gold_topic, best_topic(result, priorities)))
     sentiment = None
     if label_column is not None:
         gold_classes = {g for g, _ in sentiment_pairs}
         sentiment = report(sentiment_pairs, SENTIMENT_CLASSES, [c for c in SENTIMENT_CLASSES if c in gold_classes])
-    topics = None
+    topics = assignment = None
     if topic_column is not None:
         order = [t.id for t in tagger.taxonomy.topics]
-        present = {g for g, _ in topic_pairs}
-        topics = report(topic_pairs, order + [NONE], [t for t in order if t in present])
-    return Evaluation(sentiment, topics, len(golds))
+        present = [t for t in order if t in {g for g, _ in topic_pairs}]
+        topics = report(topic_pairs, order + [NONE], present)
+        assignment = report(assignment_pairs, order + [NONE], present)
+    return Evaluation(sentiment, topics, len(golds), assignment, dict(unknown))

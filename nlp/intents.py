@@ -1,7 +1,7 @@
 """``voc_intents``: what the customer is doing, on ``doc._.intents`` and ``doc._.is_complaint``.
 
-Flags, in this order: ``complaint`` (a negative item, or a complaint topic whose sentences are not
-positive), ``praise`` (a clearly
+Flags, in this order: ``complaint`` (a negative item, a complaint topic whose sentences are not
+positive, or any topic whose sentences are negative), ``praise`` (a clearly
 positive sentence), ``question``, ``suggestion`` and ``churn_risk`` (cancelling, closing an account,
 switching to a competitor, "never again"). Phrases are matched on lower-cased lemmas.
 """
@@ -73,16 +73,26 @@ class SequenceMatcher:
     far cheaper than a spaCy ``Matcher`` with ``IN`` predicates for a few hundred fixed phrases."""
 
     def __init__(self, sequences: list[tuple[str, ...]]) -> None:
-        self.by_first: dict[str, list[tuple[str, ...]]] = {}
+        self.singles: set[str] = {seq[0] for seq in sequences if len(seq) == 1}
+        # first lemma -> second lemma (or ANY) -> the sequences that open so: most tokens fail at the second
+        self.by_first: dict[str, dict[str, list[tuple[str, ...]]]] = {}
         for seq in sequences:
-            self.by_first.setdefault(seq[0], []).append(seq)
+            if len(seq) > 1:
+                self.by_first.setdefault(seq[0], {}).setdefault(seq[1], []).append(seq)
 
     def found(self, lemmas: list[str]) -> bool:
+        if not self.singles.isdisjoint(lemmas):
+            return True
         n = len(lemmas)
-        for i, lemma in enumerate(lemmas):
-            for seq in self.by_first.get(lemma, ()):
-                if i + len(seq) <= n and all(s == ANY or s == lemmas[i + k] for k, s in enumerate(seq)):
-                    return True
+        by_first = self.by_first
+        for i in range(n - 1):
+            seconds = by_first.get(lemmas[i])
+            if seconds is None:
+                continue
+            for second in (lemmas[i + 1], ANY):
+                for seq in seconds.get(second, ()):
+                    if i + len(seq) <= n and all(s == ANY or s == lemmas[i + k] for k, s in enumerate(seq) if k > 1):
+                        return True
         return False
 
 
@@ -93,11 +103,15 @@ class IntentFlagger:
     def __call__(self, doc: Doc) -> Doc:
         ext = doc._
         found = set()
-        # a complaint topic counts unless its own sentences are positive ("arrived on time, thanks")
-        complaint_topic = any(hit.complaint and hit.sentiment_label != "positive" for hit in ext.topics)
-        if complaint_topic or ext.sentiment_label == "negative":
+        # a complaint topic counts unless its own sentences are positive ("arrived on time, thanks"); any topic
+        # counts when its own sentences are negative, even in an item that is positive overall ("love the deal
+        # but the page never loads"), as core.item_topic counts a topic with negative sentiment as a complaint
+        complaint_topic = any(hit.sentiment_label == "negative" or (hit.complaint and hit.sentiment_label != "positive")
+                              for hit in ext.topics)
+        label = ext.sentiment_label
+        if complaint_topic or label == "negative":
             found.add("complaint")
-        if any(score >= PRAISE_AT for _, _, score in ext.sentences) and ext.sentiment_label != "negative":
+        if any(score >= PRAISE_AT for _, _, score in ext.sentences) and label != "negative":
             found.add("praise")
         table = token_table(doc)
         if "?" in text_of(doc) or self._starts_with_wh(doc, ext.mentions, table):

@@ -35,7 +35,9 @@ ENGLISH_MARKERS = frozenset({
 def english_words() -> frozenset[str]:
     from voc.nlp.sentiment import vader_lexicon
 
-    return frozenset(STOP_WORDS) | frozenset(lemma_table()) | frozenset(w for w in vader_lexicon() if w.isalpha())
+    table = lemma_table()  # inflected forms and their lemmas: "services" is a key, "service" only a value
+    return frozenset(STOP_WORDS) | frozenset(table) | frozenset(table.values()) | \
+        frozenset(w for w in vader_lexicon() if w.isalpha())
 
 
 @cache

@@ -51,9 +51,13 @@ class TokenTable:
         set each token's lemma from that lookup table keyed by the norm (``ids`` remembers string-store
         ids of lemmas already added to this doc's vocab)."""
         strings = doc.vocab.strings
-        rows = doc.to_array([ORTH, NORM, LEMMA, IS_PUNCT, IS_ALPHA, LIKE_NUM, IDX, SENT_START]).tolist()
-        self.texts = [strings[r[0]] for r in rows]
-        self.norms = [strings[r[1]] for r in rows]
+        # one column per attribute (the transposed array), so each list below is built in one pass
+        array = doc.to_array([ORTH, NORM, LEMMA, IS_PUNCT, IS_ALPHA, LIKE_NUM, IDX, SENT_START])
+        rows = len(array)
+        columns = array.T.tolist() if rows else [[] for _ in range(8)]
+        orths, norms, lemma_ids, punct, alpha, num, idx, sent_start = columns
+        self.texts = [strings[o] for o in orths]
+        self.norms = [strings[n] for n in norms]
         if lemmas is not None:
             self.lemmas = [lemmas.get(n, n) for n in self.norms]
             if rows:
@@ -64,13 +68,13 @@ class TokenTable:
                 array = numpy.array([ids[lemma] for lemma in self.lemmas], dtype="uint64")
                 doc.from_array([LEMMA], array.reshape(-1, 1))
         else:
-            self.lemmas = [strings[r[2]] if r[2] else n for r, n in zip(rows, self.norms, strict=True)]
-        self.punct = [bool(r[3]) for r in rows]
-        self.alpha = [bool(r[4]) for r in rows]
-        self.num = [bool(r[5]) for r in rows]
-        self.idx = [r[6] for r in rows]  # character offset of each token
+            self.lemmas = [strings[k] if k else n for k, n in zip(lemma_ids, self.norms, strict=True)]
+        self.punct = list(map(bool, punct))
+        self.alpha = list(map(bool, alpha))
+        self.num = list(map(bool, num))
+        self.idx = idx  # character offset of each token
         # SENT_START is 1 at a sentence start, -1 inside, 0 when no sentence boundaries were set
-        self.sent_starts = [i for i, r in enumerate(rows) if r[7] == 1 or i == 0] if rows else [0]
+        self.sent_starts = [i for i, v in enumerate(sent_start) if v == 1 or i == 0] if rows else [0]
 
     def char_span(self, start: int, end: int) -> tuple[int, int]:
         """Character offsets of the tokens ``start:end``."""

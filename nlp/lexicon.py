@@ -33,6 +33,7 @@ WORD_VALENCE: dict[str, float] = {
     "holdup": -1.5, "bull": -1.5, "bs": -2.0, "insufficient": -1.5, "inadequate": -1.8, "unusable": -2.0,
     "fav": 2.0, "fave": 2.0, "kudos": 2.5, "props": 2.0, "shoutout": 2.0,
     "fix": -0.3, "issue": -1.0, "issues": -1.0, "complaint": -1.5, "complaints": -1.5,
+    "hassle": -1.5, "nightmare": -2.0, "nightmares": -2.0,
 }
 
 # emoji whose lexicon description carries no sentiment word ("unamused face", "thumbs down")
@@ -51,6 +52,9 @@ PHRASE_VALENCE: dict[str, float] = {
     "yea right": -2.0, "learn my lesson": -1.5, "time out": -1.0, "keep crash": -1.5, "shout out": 2.0,
     "do better": -1.2, "work harder": -1.0, "should know better": -1.5, "as usual": -0.8, "yet again": -1.0,
     "once again": -0.8, "every single time": -1.0, "not the first time": -1.5,
+    # waiting and silence: "took far too long", "never called back", "no explanation"
+    "too long": -1.5, "not too long": 1.5, "take forever": -1.5, "never call back": -1.5, "never hear back": -1.5,
+    "no call back": -1.5, "no explanation": -1.2, "no compensation": -1.2,
     "above and beyond": 2.5, "the extra mile": 2.5, "you rock": 2.5, "huge fan": 2.0, "big fan": 2.0,
     "fingers crossed": 0.8, "well done": 2.0,
     "would recommend": 2.0, "would highly recommend": 2.5, "would definitely recommend": 2.5,
@@ -71,6 +75,7 @@ FAILURE_WORDS = frozenset({"not", "never", "cannot", "nothing", "unable"})
 AUXILIARIES = frozenset({"is", "are", "does", "do", "did", "can", "would", "will", "has", "have", "was", "were",
                          "am", "should"})
 ELAPSED_TIME, NEGATED_ACTION, WHY_QUESTION, WHERE_IS_MY = -1.2, -0.7, -1.0, -1.0
+CUE_WORDS = FAILURE_WORDS | TIME_UNITS | {"why", "come", "where"}  # the words a cue below starts from
 
 
 def token_cues(norms: list[str], punct: list[bool], num: list[bool]) -> list[tuple[int, float]]:
@@ -84,6 +89,8 @@ def token_cues(norms: list[str], punct: list[bool], num: list[bool]) -> list[tup
     cues = []
     n = len(norms)
     for i, norm in enumerate(norms):
+        if norm not in CUE_WORDS and not norm[:1].isdigit():
+            continue  # most tokens: none of the branches below applies ("24hrs" starts with a digit)
         if norm in FAILURE_WORDS:
             cues.append((i, NEGATED_ACTION))
         elif norm == "why" and i + 1 < n and (punct[i + 1] or norms[i + 1] in AUXILIARIES):

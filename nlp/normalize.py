@@ -75,6 +75,12 @@ def _strong_words() -> frozenset[str]:
     return frozenset(vader_lexicon()) | frozenset(STOP_WORDS)
 
 
+@cache
+def _all_words() -> frozenset[str]:
+    """Every word a hashtag may be split into (built once: the union copies some 100,000 strings)."""
+    return _strong_words() | _known_words()
+
+
 CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
@@ -91,7 +97,7 @@ def hashtag_words(tag: str) -> tuple[str, ...]:
     word = tag.lower()
     if word in _strong_words() or len(word) > 40:
         return (word,)
-    known = _strong_words() | _known_words()
+    known = _all_words()
     best: list[tuple[str, ...] | None] = [()] + [None] * len(word)
     for end in range(1, len(word) + 1):
         for start in range(max(0, end - 20), end):
@@ -112,29 +118,33 @@ def add_entity_exceptions(nlp: Language) -> None:
 
 class Normalizer:
     def __call__(self, doc: Doc) -> Doc:
-        if not NEEDS_WORK.search(text_of(doc)):
+        text = text_of(doc)
+        if not NEEDS_WORK.search(text):
             return doc
-        urls, mentions, hashtags, emoji = [], [], [], []
-        emojis = emoji_lexicon()
         strings = doc.vocab.strings
-        # arrays instead of Token objects: this runs on every social post
-        rows = doc.to_array([ORTH, LIKE_URL, IS_ALPHA, SPACY]).tolist()
-        previous_text, previous_space = "", True
-        for i, (orth, like_url, is_alpha, space) in enumerate(rows):
-            text = strings[orth]
-            if previous_text == "#" and not previous_space and is_alpha:
-                hashtags.append(i)
-            previous_text, previous_space = text, space
-            if text[0] == "@" and len(text) > 1:
-                mentions.append(i)
-            elif like_url:
-                urls.append(i)
-            elif not text.isascii():
-                found = [emojis[c] for c in text if c in emojis]
-                if found:
-                    emoji.append((i, " ".join(found)))
-            elif len(text) > 2 and ELONGATED.search(text.lower()):
-                doc[i].norm_ = squeeze(text.lower())
+        # arrays instead of Token objects, and one pass per feature the text can have: this runs on every
+        # social post. A token is a mention, else a URL, else (non-ASCII) emoji, else maybe elongated.
+        array = doc.to_array([ORTH, LIKE_URL, IS_ALPHA, SPACY])
+        orths, like_url, alpha, space = array.T.tolist() if len(array) else ([], [], [], [])
+        texts = [strings[o] for o in orths]
+        mentions = [i for i, t in enumerate(texts) if t[0] == "@" and len(t) > 1] if "@" in text else []
+        taken = set(mentions)
+        urls = [i for i, u in enumerate(like_url) if u and i not in taken]
+        taken.update(urls)
+        hashtags = [i for i in range(1, len(texts)) if texts[i - 1] == "#" and not space[i - 1] and alpha[i]] \
+            if "#" in text else []
+        emoji = []
+        if not text.isascii():
+            emojis = emoji_lexicon()
+            for i, t in enumerate(texts):
+                if i not in taken and not t.isascii():
+                    found = [emojis[c] for c in t if c in emojis]
+                    if found:
+                        emoji.append((i, " ".join(found)))
+        if ELONGATED.search(text.lower()):  # else no token is elongated
+            for i, t in enumerate(texts):
+                if i not in taken and len(t) > 2 and t.isascii() and ELONGATED.search(t.lower()):
+                    doc[i].norm_ = squeeze(t.lower())
         underscore = doc._
         underscore.urls, underscore.mentions, underscore.hashtags, underscore.emoji = urls, mentions, hashtags, emoji
         return doc

@@ -12,15 +12,16 @@ import voc.nlp.intents  # noqa: F401
 import voc.nlp.language  # noqa: F401
 import voc.nlp.lemmatize  # noqa: F401
 import voc.nlp.normalize  # noqa: F401
+import voc.nlp.sentences  # noqa: F401
 import voc.nlp.sentiment  # noqa: F401
 import voc.nlp.stage  # noqa: F401
 import voc.nlp.topics  # noqa: F401
 from voc.nlp.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
 
 # Bump when a component's behaviour changes: `voc enrich --reprocess` re-tags items of other versions.
-NLP_VERSION = "voc-nlp-0.2"
+NLP_VERSION = "voc-nlp-0.4"
 
-COMPONENTS = ("voc_normalizer", "sentencizer", "voc_lemmatizer", "voc_language", "voc_topic_matcher",
+COMPONENTS = ("voc_normalizer", "voc_sentencizer", "voc_lemmatizer", "voc_language", "voc_topic_matcher",
               "voc_vader_sentiment", "voc_intents", "voc_journey_stage")
 
 

@@ -56,6 +56,7 @@ POLITE = frozenset({"thanks", "thank", "thx", "ty", "appreciate", "appreciated",
 BARRIER = "\x1f"
 EMOJI_PREFIX = "emoji:"  # lexicon entries for emoji (see ``EMOJI_VALENCE``)
 SCOPE_BREAK = (BARRIER,) * 3
+ADJECTIVE_BOOSTER_WORDS = frozenset(ADJECTIVE_BOOSTERS)
 
 for _name, _default in (("sentiment", None), ("sentiment_label", None), ("sentences", ())):
     if not Doc.has_extension(_name):
@@ -153,21 +154,25 @@ class FeedbackVader(SentimentIntensityAnalyzer):
             sentiments = self.sentiment_valence(0, sentitext, word, i, sentiments)
         return self._but_check(words, sentiments)
 
-    def valences(self, words: list[str]) -> list[float]:
+    def valences(self, words: list[str], lw: list[str] | None = None) -> list[float]:
         """One valence per word, as VADER's ``polarity_scores`` computes them before summing.
 
         The same rules as vaderSentiment's ``sentiment_valence``, ``_negation_check``,
         ``_special_idioms_check``, ``_least_check`` and ``_but_check``, written over words lower-cased
-        once (VADER lower-cases the whole sentence again for every sentiment word it meets).
+        once (VADER lower-cases the whole sentence again for every sentiment word it meets); ``lw``
+        passes those lower-cased words when the caller has them already. Only words in the lexicon
+        are visited: every rule starts from one.
         """
         lexicon = self.lexicon
         n = len(words)
-        lw = [w.lower() for w in words]
+        if lw is None:
+            lw = [w.lower() for w in words]
         caps = [w.isupper() for w in words]
         is_cap_diff = 0 < n - sum(caps) < n
         sentiments = [0.0] * n
-        for i, lower in enumerate(lw):
-            if lower not in lexicon or lower in BOOSTER_DICT or (lower == "kind" and i < n - 1 and lw[i + 1] == "of"):
+        for i in [k for k, lower in enumerate(lw) if lower in lexicon]:
+            lower = lw[i]
+            if lower in BOOSTER_DICT or (lower == "kind" and i < n - 1 and lw[i + 1] == "of"):
                 continue
             valence = lexicon[lower]
             if lower == "no" and i != n - 1 and lw[i + 1] in lexicon:
@@ -199,9 +204,10 @@ class FeedbackVader(SentimentIntensityAnalyzer):
             elif i > 0 and lw[i - 1] == "least" and "least" not in lexicon:
                 valence *= N_SCALAR
             sentiments[i] = valence
-        for i, lower in enumerate(lw):  # "your staff are incredible": an intensifier with nothing to intensify
-            if lower in ADJECTIVE_BOOSTERS and (i == n - 1 or lw[i + 1] not in lexicon):
-                sentiments[i] = ADJECTIVE_BOOSTERS[lower]
+        if not ADJECTIVE_BOOSTER_WORDS.isdisjoint(lw):  # "your staff are incredible": nothing to intensify
+            for i, lower in enumerate(lw):
+                if lower in ADJECTIVE_BOOSTERS and (i == n - 1 or lw[i + 1] not in lexicon):
+                    sentiments[i] = ADJECTIVE_BOOSTERS[lower]
         if "but" in lw:  # VADER: the part after "but" counts half again, the part before half
             pivot = lw.index("but")
             sentiments = [v * 0.5 if k < pivot else v * 1.5 if k > pivot else v for k, v in enumerate(sentiments)]
@@ -255,7 +261,8 @@ class FeedbackSentiment:
         for start, valence in token_cues(table.norms, table.punct, table.num):
             extra[sentence_of(unit_starts, start)].append(valence)
         complaints = [0] * len(units)
-        for hit in ext.topics:
+        topics = ext.topics
+        for hit in topics:
             if not hit.complaint:
                 continue
             seen = set()
@@ -265,9 +272,9 @@ class FeedbackSentiment:
                     continue
                 seen.add(unit)
                 complaints[unit] += 1
-        skip = set(ext.mentions) | set(ext.urls) | {i - 1 for i in ext.hashtags}
-        emoji = dict(ext.emoji)
         hashtags = set(ext.hashtags)
+        skip = set(ext.mentions) | set(ext.urls) | {i - 1 for i in hashtags}
+        emoji = dict(ext.emoji)
         asking = "?" in text_of(doc) or not REQUEST_WORDS.isdisjoint(table.norms)
         scores: list[float | None] = []
         weights: list[float] = []
@@ -286,7 +293,7 @@ class FeedbackSentiment:
             if worst <= self.dominant_negative:
                 score = min(score, worst)  # one clearly negative clause makes a piece of feedback a complaint
             ext.sentiment, ext.sentiment_label = score, label_for(score, self.positive_at, self.negative_at)
-        for hit in ext.topics:  # a topic's sentiment comes from the clauses that carry its evidence
+        for hit in topics:  # a topic's sentiment comes from the clauses that carry its evidence
             values = [scores[i] for i in {sentence_of(unit_starts, ev.token_start) for ev in hit.evidence}
                       if scores[i] is not None]
             if values:
@@ -345,9 +352,10 @@ class FeedbackSentiment:
             words.append(norm.upper() if len(text) > 1 and text.isupper() else norm)
         if not words and not extra and not complaints:
             return None
-        valences = self.vader.valences(words)
-        if asking:  # "thanks" closing a question or a request is politeness, not praise
-            valences = [0.0 if w.lower() in POLITE and v > 0 else v for w, v in zip(words, valences, strict=True)]
+        lw = [w.lower() for w in words]
+        valences = self.vader.valences(words, lw)
+        if asking and not POLITE.isdisjoint(lw):  # "thanks" closing a question or a request is politeness, not praise
+            valences = [0.0 if w in POLITE and v > 0 else v for w, v in zip(lw, valences, strict=True)]
         if complaints or any(e < 0 for e in extra):  # praise next to a complaint is mostly sarcasm or politeness
             valences = [v * self.mixed_positive if v > 0 else v for v in valences]
         if questions and self._asks_for_information(words):
@@ -358,7 +366,7 @@ class FeedbackSentiment:
         if questions:  # a question asks: its friendly words are not praise
             valences = [v * self.question_positive if v > 0 else v for v in valences]
         else:  # nor are those of a wish, after its "would"/"if"/"wish" ("it would be great if ...")
-            wish = next((k for k, w in enumerate(words) if w.lower() in IRREALIS), None)
+            wish = next((k for k, w in enumerate(lw) if w in IRREALIS), None) if not IRREALIS.isdisjoint(lw) else None
             if wish is not None:
                 valences = [v * self.question_positive if v > 0 and k > wish else v for k, v in enumerate(valences)]
         valences += extra

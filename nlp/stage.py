@@ -1,10 +1,10 @@
 """``voc_journey_stage``: the journey stage of an item and why, on ``doc._.journey_stage`` and ``stage_reason``.
 
-Precedence, from the taxonomy: the matched topics decide first (a complaint topic's stage before
-others, then the stage of the topic with the most evidence, the earliest on a tie); then
-``survey_stages`` by the item's survey id, then ``channel_stages`` by its channel, then
-``default_stage``. Set ``doc._.channel`` and ``doc._.survey_id`` before the pipeline runs
-(``voc.nlp.tagger`` does).
+Precedence, from the taxonomy: the matched topics decide first (the topic with the highest
+``priority``, then a complaint topic's stage before others, then the stage of the topic with the
+most evidence, the earliest on a tie); then ``survey_stages`` by the item's survey id, then
+``channel_stages`` by its channel, then ``default_stage``. Set ``doc._.channel`` and
+``doc._.survey_id`` before the pipeline runs (``voc.nlp.tagger`` does).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class JourneyStage:
         taxonomy = self.nlp.get_pipe("voc_topic_matcher").taxonomy
         staged = [hit for hit in ext.topics if hit.stage]
         if staged:
-            best = max(staged, key=lambda h: (h.complaint, len(h.evidence), -h.evidence[0].start))
+            best = max(staged, key=lambda h: (h.priority, h.complaint, len(h.evidence), -h.evidence[0].start))
             ext.journey_stage, ext.stage_reason = best.stage, f"topic {best.topic}"
         elif ext.survey_id and ext.survey_id in taxonomy.survey_stages:
             ext.journey_stage = taxonomy.survey_stages[ext.survey_id]

@@ -46,7 +46,8 @@ class Tagger:
                 text = redact(item.text) or ""
                 doc = self.nlp.make_doc(text)
                 doc.user_data["voc_text"] = text
-                doc._.channel, doc._.survey_id = item.channel, item.survey_id
+                if item.channel is not None or item.survey_id is not None:  # both default to None
+                    doc._.channel, doc._.survey_id = item.channel, item.survey_id
                 pending.append(item)
                 yield doc
 
@@ -62,9 +63,9 @@ class Tagger:
 def result(item: Item, doc: Doc) -> dict:
     """The tags of one item: the ``voc tag`` output row, plus per-sentence scores."""
     ext = doc._
-    sentiment = None
-    if ext.sentiment is not None:
-        sentiment = {"label": ext.sentiment_label, "score": round(ext.sentiment, 4)}
+    sentiment = score = ext.sentiment
+    if score is not None:
+        sentiment = {"label": ext.sentiment_label, "score": round(score, 4)}
     return {
         "id": item.id,
         "language": ext.language,

@@ -19,7 +19,7 @@ import yaml
 TOP_KEYS = {"version", "name", "stages", "default_stage", "channel_stages", "survey_stages", "themes"}
 STAGE_KEYS = {"id", "label"}
 THEME_KEYS = {"id", "label", "stage", "topics"}
-TOPIC_KEYS = {"id", "label", "stage", "complaint", "phrases", "exclude", "patterns"}
+TOPIC_KEYS = {"id", "label", "stage", "complaint", "priority", "phrases", "exclude", "patterns"}
 ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -41,6 +41,7 @@ class Topic:
     phrases: list[str]
     exclude: list[str] = field(default_factory=list)
     patterns: list[list[dict]] = field(default_factory=list)
+    priority: int = 0  # the item's main topic is the matched topic with the highest priority (then most evidence)
 
 
 @dataclass
@@ -269,6 +270,11 @@ class _Checker:
         if not isinstance(complaint, bool):
             self.error(path + ("complaint",), "expected true or false")
             complaint = False
+        priority = topic.get("priority", 0)
+        if not isinstance(priority, int) or isinstance(priority, bool):
+            self.error(path + ("priority",), f"expected a whole number (higher wins when an item matches several "
+                                             f"topics; default 0), got {priority!r}")
+            priority = 0
         phrases = self.strings(topic.get("phrases"), path + ("phrases",))
         exclude = self.strings(topic.get("exclude"), path + ("exclude",))
         patterns = topic.get("patterns") or []
@@ -277,7 +283,7 @@ class _Checker:
             patterns = []
         if not phrases and not patterns:
             self.error(path, f"topic {tid!r} is empty: give it phrases or patterns")
-        return Topic(tid, str(topic.get("label") or tid), theme, stage, complaint, phrases, exclude, patterns)
+        return Topic(tid, str(topic.get("label") or tid), theme, stage, complaint, phrases, exclude, patterns, priority)
 
     def _phrase_conflicts(self, themes: list[Theme]) -> None:
         """A phrase (compared on lower-cased lemmas) may belong to one topic only, or matches would be ambiguous."""

@@ -49,12 +49,42 @@ class TopicHit:
     evidence: list[Evidence] = field(default_factory=list)
     sentiment: float | None = None
     sentiment_label: str | None = None
+    priority: int = 0  # the topic's taxonomy priority: ranks it when an item matches several topics
 
     def as_dict(self) -> dict:
         sentiment = None if self.sentiment is None else {"label": self.sentiment_label,
                                                           "score": round(self.sentiment, 4)}
         return {"theme": self.theme, "topic": self.topic, "complaint": self.complaint, "sentiment": sentiment,
                 "evidence": [e.as_dict() for e in self.evidence]}
+
+
+# pattern attributes whose values a doc's token table can list cheaply, and how
+ANCHOR_ATTRS = ("LOWER", "LEMMA", "NORM", "ORTH", "TEXT")
+
+
+def pattern_requirements(pattern: list[dict]) -> list[tuple[str, frozenset[str]]]:
+    """The tokens every match of ``pattern`` must contain, as (attribute, the values it may take), one per
+    required token that has fixed string values; empty when no token is pinned down that way."""
+    required = []
+    for spec in pattern:
+        if spec.get("OP", "1") not in ("1", "+"):
+            continue  # optional ("?", "*") or negated ("!") tokens need not be there
+        best = None
+        for attr, value in spec.items():
+            attr = attr.upper()
+            if attr not in ANCHOR_ATTRS:
+                continue
+            if isinstance(value, str):
+                values = frozenset([value])
+            elif isinstance(value, dict) and set(value) == {"IN"} and all(isinstance(v, str) for v in value["IN"]):
+                values = frozenset(value["IN"])
+            else:
+                continue
+            if best is None or len(values) < len(best[1]):
+                best = ("ORTH" if attr == "TEXT" else attr, values)
+        if best is not None:
+            required.append(best)
+    return required
 
 
 def sentence_starts(doc: Doc) -> list[int]:
@@ -87,6 +117,7 @@ class TopicMatcher:
         self.phrases = PhraseMatcher(vocab, attr="LEMMA")
         self.excludes = PhraseMatcher(vocab, attr="LEMMA")
         self.patterns = Matcher(vocab)
+        self.requirements: list[list[tuple[str, frozenset[str]]]] = []  # per pattern, see pattern_requirements
         self.hashtags: dict[str, tuple[str, str]] = {}
         self.phrase_norms: dict[str, tuple[str, ...]] = {}
         for topic in taxonomy.topics:
@@ -102,8 +133,25 @@ class TopicMatcher:
                 self.excludes.add(topic.id, [self._phrase_doc(p) for p in topic.exclude])
             for n, pattern in enumerate(topic.patterns):
                 self.patterns.add(f"{topic.id}{SEP}#{n}", [pattern])
+                self.requirements.append(pattern_requirements(pattern))
+        self.requirement_attrs = sorted({attr for required in self.requirements for attr, _ in required})
         self.has_excludes = len(self.excludes) > 0
         self.has_patterns = len(self.patterns) > 0
+
+    def _may_match_patterns(self, table) -> bool:
+        """False when no pattern can match: each misses a token value it requires. The Matcher then
+        finds nothing, and running it costs more than the PhraseMatcher over all phrases."""
+        present = {}
+        for attr in self.requirement_attrs:
+            present[attr] = set(table.lemmas if attr == "LEMMA" else table.norms if attr == "NORM" else table.texts
+                                if attr == "ORTH" else map(str.lower, table.texts))
+        for required in self.requirements:
+            for attr, wanted in required:
+                if wanted.isdisjoint(present[attr]):
+                    break
+            else:
+                return True
+        return False
 
     def __call__(self, doc: Doc) -> Doc:
         if self.taxonomy is None:
@@ -118,7 +166,7 @@ class TopicMatcher:
             topic, phrase = key.split(SEP, 1)
             same = tuple(norms[start:end]) == self.phrase_norms[key]
             found.append((topic, start, end, ("phrase:" if same else "lemma:") + phrase))
-        if self.has_patterns:
+        if self.has_patterns and self._may_match_patterns(table):
             for match_id, start, end in self.patterns(doc):
                 topic, n = strings[match_id].split(SEP, 1)
                 found.append((topic, start, end, f"pattern:{topic}{n}"))
@@ -143,7 +191,8 @@ class TopicMatcher:
             topic = self.topics[topic_id]
             hit = hits.get(topic_id)
             if hit is None:
-                hit = hits[topic_id] = TopicHit(topic.theme, topic.id, topic.complaint, topic.stage)
+                hit = hits[topic_id] = TopicHit(topic.theme, topic.id, topic.complaint, topic.stage,
+                                                priority=topic.priority)
             if any(e.token_start == start and e.token_end == end for e in hit.evidence):
                 continue
             start_char, end_char = table.char_span(start, end)

@@ -2,8 +2,10 @@
 
 The floors are the figures measured when the rules last changed (docs/nlp.md lists them with the
 commands), less a small margin: a change that makes the tagger worse fails here. Issue 4 targets
-0.70 sentiment macro-F1 and 0.60 complaint-topic macro-F1 on the airline tweets; until the tagger
-reaches them, ``TARGET_*`` documents the gap and the floors guard what has been reached.
+0.70 sentiment macro-F1 and 0.60 complaint-topic macro-F1 on the airline tweets. Complaint topics
+are scored end to end (the topic of items the tagger flags as complaints, "Can't Tell" left out;
+see ``voc.nlp.evaluate``): 0.554 measured, short of the target, so ``TOPIC_FLOOR`` guards what has
+been reached; topic assignment alone (gold complaints with a reason) measured 0.627.
 """
 
 import csv
@@ -17,7 +19,7 @@ from voc.nlp.evaluate import evaluate, report
 AIRLINE = SHARED_DATA / "airline_tweets_dev.csv"
 TARGET_SENTIMENT_F1, TARGET_TOPIC_F1 = 0.70, 0.60
 STOCK_VADER_SENTIMENT_F1 = 0.46  # stock VADER, +/-0.05 thresholds, same file (MEASUREMENTS.md)
-SENTIMENT_FLOOR, TOPIC_FLOOR = TARGET_SENTIMENT_F1, 0.45
+SENTIMENT_FLOOR, TOPIC_FLOOR, ASSIGNMENT_FLOOR = TARGET_SENTIMENT_F1, 0.54, 0.61
 
 pytestmark = pytest.mark.skipif(not AIRLINE.exists(), reason=f"labelled development data not found at {AIRLINE}")
 
@@ -43,6 +45,28 @@ def test_airline_complaint_topics(airline_eval):
     f1 = airline_eval.topics.macro_f1
     assert f1 >= TOPIC_FLOOR, f"complaint-topic macro-F1 {f1:.3f} fell below {TOPIC_FLOOR} (target {TARGET_TOPIC_F1})"
     assert len(airline_eval.topics.averaged) == 9, "every complaint reason but \"Can't Tell\" is a topic"
+    assert airline_eval.unknown_topics == {"Can't Tell": 92}, "a reason no topic names is left out, and counted"
+    assert sum(airline_eval.topics.matrix.values()) == 908
+    assignment = airline_eval.assignment.macro_f1
+    assert assignment >= ASSIGNMENT_FLOOR, f"topic assignment macro-F1 {assignment:.3f} < {ASSIGNMENT_FLOOR}"
+
+
+def test_no_topic_on_a_row_with_a_reason_is_a_miss(airline):
+    """A complaint reason the tagger finds no topic for counts against that reason's recall."""
+    rows = [{"text": "Nothing to see here at all", "label": "negative", "reason": "Late Flight"},
+            {"text": "Flight delayed 3 hours, no update", "label": "negative", "reason": "Late Flight"},
+            {"text": "no idea", "label": "negative", "reason": "Can't Tell"}]
+    result = evaluate(AIRLINE, airline, label_column="label", topic_column="reason", rows=rows)
+    assert result.topics.per_class["late_flight"][:2] == (1.0, 0.5)
+    assert result.unknown_topics == {"Can't Tell": 1}
+
+
+def test_complaint_topics_on_the_held_out_half(airline):
+    """The airline taxonomy's phrases were written looking at errors on even rows of the file only; the
+    odd rows are the check (measured: even 0.621, odd 0.483)."""
+    rows = list(csv.DictReader(AIRLINE.open(encoding="utf-8")))
+    odd = evaluate(AIRLINE, airline, label_column=None, topic_column="negativereason", rows=rows[1::2])
+    assert odd.topics.macro_f1 >= 0.47, odd.topics.macro_f1
 
 
 def test_both_halves_of_the_airline_set_score_alike(airline):

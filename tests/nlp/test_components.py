@@ -109,6 +109,28 @@ def test_stage_precedence_topic_then_survey_then_channel_then_default():
                       ("purchase", "default stage"), ("delivery", "topic late_delivery")]
 
 
+def test_the_topic_with_the_highest_priority_is_the_main_topic():
+    """Without priorities the late delivery (more evidence) decides; with one the refund does, in the stage and
+    in ``voc eval``'s primary topic."""
+    from voc.nlp.evaluate import primary_topic
+
+    text = "Parcel late, delayed again, and now I wait for a refund"
+    plain = next(Tagger(TAXONOMY).tag([Item(text)]))
+    assert (plain["stage_reason"], primary_topic(plain)) == ("topic late_delivery", "late_delivery")
+    ranked = TAXONOMY.__class__(**{**TAXONOMY.__dict__})
+    ranked.themes = [theme.__class__(**{**theme.__dict__}) for theme in TAXONOMY.themes]
+    ranked.themes[0].topics = [t.__class__(**{**t.__dict__, "priority": 1 if t.id == "refund" else 0})
+                               for t in TAXONOMY.themes[0].topics]
+    result = next(Tagger(ranked).tag([Item(text)]))
+    assert result["stage_reason"] == "topic refund"
+    assert primary_topic(result, {t.id: t.priority for t in ranked.topics}) == "refund"
+
+
+def test_a_topic_in_a_negative_sentence_makes_a_positive_item_a_complaint(nlp):
+    doc = nlp("Love the new collection, amazing prices and great quality! The app is useless.")
+    assert doc._.sentiment_label == "positive" and doc._.is_complaint
+
+
 def test_unknown_stage_when_nothing_decides():
     tagger = Tagger("acme-retail")
     (result,) = tagger.tag([Item("Bought a kettle for my mum.", channel="email")])

@@ -57,6 +57,15 @@ def test_a_valid_file_parses_into_topics_with_stages():
     assert taxonomy.channel_stages == {"ticket": "purchase"} and taxonomy.default_stage is None
 
 
+def test_priority_is_optional_and_must_be_a_whole_number():
+    assert parse_taxonomy(VALID).topic("late_delivery").priority == 0
+    ranked = parse_taxonomy(VALID.replace("complaint: true", "complaint: true\n        priority: 2"))
+    assert ranked.topic("late_delivery").priority == 2
+    errors = errors_of(VALID.replace("complaint: true", "complaint: true\n        priority: high"))
+    assert errors == ["t.yaml:16: themes[0].topics[0].priority: expected a whole number (higher wins when an item "
+                      "matches several topics; default 0), got 'high'"]
+
+
 def test_unknown_stage_is_located():
     errors = errors_of(VALID.replace("stage: delivery", "stage: delivry"))
     assert errors == ["t.yaml:11: themes[0].stage: unknown stage 'delivry' (stages: delivery, purchase)"]
