@@ -308,6 +308,11 @@ def _message(i: int, when: datetime, subject: str, body: str, message_id: str, r
     return bytes(msg)
 
 
+def _add(box, message: bytes) -> None:
+    """Add a message with a fixed mbox "From " line (mailbox would stamp the current time, so two runs differed)."""
+    box.add(b"From MAILER-DAEMON Sun Nov  1 00:00:00 2026\n" + message)
+
+
 def _email(out: Path, people: list[int], rng: random.Random) -> Path:
     """An inbox mbox of customer mail (replies quote the support answer) and two .eml files; three broken."""
     import mailbox
@@ -330,22 +335,22 @@ def _email(out: Path, people: list[int], rng: random.Random) -> Path:
             reply_to = f"<support-{n}@acme-retail.example>"
             body += (f"\n\nOn {when - timedelta(days=1):%a, %d %b %Y} at 09:12, Acme Support <{SUPPORT}> wrote:\n"
                      "> Thank you for contacting us. We are looking into your order.\n> Kind regards, Acme Support\n")
-        box.add(_message(i, when, subject, body, f"<m{n:04d}.c{i}@mail.example.com>", reply_to, html=n % 4 == 1))
+        _add(box, _message(i, when, subject, body, f"<m{n:04d}.c{i}@mail.example.com>", reply_to, html=n % 4 == 1))
     story_when = datetime(2026, 10, 20, 9, 30, tzinfo=UTC)
-    box.add(_message(STORY, story_when, "Parcel A555005 still missing",
+    _add(box, _message(STORY, story_when, "Parcel A555005 still missing",
                      "Hello,\n\nMy parcel A555005 was due on 11 October and it is still not here. I have asked on "
                      "Twitter too. Please tell me where it is or refund me.\n\nRegards,\nCustomer 5",
                      f"<story.c{STORY}@mail.example.com>"))
     # Deliberately broken: no Message-ID, an unreadable date, bytes that are not the declared UTF-8.
     no_id = _message(11, story_when, "No id", "This message lost its Message-ID header.", "<x@y>")
-    box.add(no_id.replace(b"Message-ID: <x@y>\n", b""))
+    _add(box, no_id.replace(b"Message-ID: <x@y>\n", b""))
     bad_date = _message(12, story_when, "Bad date", "The date header of this one is garbage.", "<bad-date@example.com>")
-    box.add(bad_date.replace(b"Date: " + format_datetime(story_when).encode(), b"Date: someday soon"))
+    _add(box, bad_date.replace(b"Date: " + format_datetime(story_when).encode(), b"Date: someday soon"))
     bad_bytes = (b"From: Customer 13 <customer13@example.com>\nTo: " + SUPPORT.encode() + b"\nSubject: Broken bytes\n"
                  b"Date: Tue, 20 Oct 2026 10:00:00 +0000\nMessage-ID: <bytes@mail.example.com>\n"
                  b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
                  b"The caf\xe9 order was wrong \xff\xfe.\n")
-    box.add(bad_bytes)
+    _add(box, bad_bytes)
     box.flush()
     box.close()
     (folder / "complaint_with_receipt.eml").write_bytes(_message(
