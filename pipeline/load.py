@@ -11,6 +11,7 @@ A batch whose load stopped between the two stays ``pending`` until the next run 
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import json
@@ -100,7 +101,21 @@ def _storable(text: str) -> str:
 def _original(record: SourceRecord) -> bytes:
     if record.original is not None:
         return record.original
-    return _payload_json(record).encode("utf-8", "surrogateescape" if _has_surrogates(record) else "strict")
+    return _payload_json(record).encode("utf-8", "voc-original" if _has_surrogates(record) else "strict")
+
+
+def _as_read(error: UnicodeEncodeError) -> tuple[bytes, int]:
+    """Encode error handler for ``_original``: a surrogate that stands for an undecodable byte
+    (surrogateescape, U+DC80-U+DCFF) becomes that byte again; any other lone surrogate (a JSON ``\\ud800``
+    escape) is kept as its three surrogatepass bytes, so the quarantine holds the record, not an error."""
+    out = bytearray()
+    for char in error.object[error.start:error.end]:
+        code = ord(char)
+        out += bytes([code - 0xDC00]) if 0xDC80 <= code <= 0xDCFF else char.encode("utf-8", "surrogatepass")
+    return bytes(out), error.end
+
+
+codecs.register_error("voc-original", _as_read)
 
 
 def _has_surrogates(record: SourceRecord) -> bool:
@@ -133,6 +148,8 @@ def check_record(record: SourceRecord, max_bytes: int = MAX_RECORD_BYTES) -> str
     try:
         size = len(body.encode("utf-8"))
     except UnicodeEncodeError as exc:
+        if not 0xDC80 <= ord(body[exc.start]) <= 0xDCFF:  # not a byte the reader could not decode
+            return f"invalid Unicode: lone surrogate U+{ord(body[exc.start]):04X} at character {exc.start}"
         return f"not valid UTF-8: undecodable byte(s) at character {exc.start}"
     if size > max_bytes:
         return f"oversize record: {size:,} bytes, the limit is {max_bytes:,}"

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from voc.pipeline.connectors.base import RecordError, SourceRecord
+from voc.pipeline.connectors.columns import storable_when
 from voc.pipeline.connectors.files import parse_json
 from voc.pipeline.connectors.mapping import SurveyMapping
 from voc.schemas import item_id
@@ -141,7 +142,7 @@ def parse_time(value: str, mapping: SurveyMapping, column: str) -> str:
         raise RecordError(f"occurred_at: {value!r} in column {column!r} is not an ISO 8601 date-time") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=mapping.timezone)
-    return when.isoformat()
+    return storable_when(when, value, f"column {column!r}")
 
 
 def to_items(record: SourceRecord, mapping: SurveyMapping, source: str) -> list[dict]:
