@@ -31,6 +31,8 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
+from voc.schemas.yaml_keys import non_string_key
+
 KINDS = ("survey", "social", "email", "ticket", "review")
 SCHEDULE_PRESETS = ("@once", "@hourly", "@daily", "@weekly", "@monthly", "@yearly")
 CRON = re.compile(r"^\S+(\s+\S+){4}$")
@@ -121,11 +123,14 @@ def parse_sources(text: str, origin: str = "sources.yaml", base: Path | None = N
     base = base or Path.cwd()
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        bad_key = non_string_key(node)  # before loading: a list as a key is an error there, without a line
+        data = None if bad_key else yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         raise SourcesError(f"{origin}{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if bad_key:
+        raise SourcesError(f"{origin}:{bad_key[0]}: {bad_key[1]}")
     at = _Located(origin, _lines(node) if node is not None else {})
     if not isinstance(data, dict):
         raise at.error((), "expected a mapping with `version` and `sources`")
