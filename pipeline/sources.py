@@ -173,12 +173,25 @@ def _source(item: object, path: tuple, at: _Located, base: Path) -> SourceConfig
         raise at.error((*path, "location"), "must be a path or a list of paths")
     url = item.get("url")
     if url is not None:
-        scheme = urlsplit(str(url)).scheme
         allowed = {"ticket": ("http", "https"), "email": ("imap", "imaps")}.get(kind, ())
         if not allowed:
             raise at.error((*path, "url"), f"a {kind} source reads files: use `location`")
-        if scheme not in allowed or not urlsplit(str(url)).hostname:
-            raise at.error((*path, "url"), f"must be a {' or '.join(allowed)} URL with a host, got {url!r}")
+        try:
+            parts = urlsplit(str(url))
+        except ValueError:  # a broken IPv6 literal
+            parts = None
+        if parts is not None and (parts.username is not None or parts.password is not None):
+            # not repeated in the message: httpx would log it with every request, and errors would quote it
+            raise at.error((*path, "url"), "must not hold credentials (user:password@host): name environment "
+                                           "variables under `credentials` (username_env, password_env, token_env) "
+                                           "or an Airflow connection (airflow_conn_id)")
+        try:
+            _port = parts.port if parts else None  # ValueError for a port that is not a number in range
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in allowed or not parts.hostname:
+            shown = repr(url) if "@" not in str(url) else "a URL with an @ (not repeated: it may hold a secret)"
+            raise at.error((*path, "url"), f"must be a {' or '.join(allowed)} URL with a host, got {shown}")
     if bool(url) == bool(locations):
         raise at.error(path, "needs exactly one of `location` (files) or `url` (ticket API, IMAP mailbox)")
     schedule = item.get("schedule")
