@@ -36,8 +36,15 @@ def read_survey_file(path: Path) -> Iterator[SourceRecord]:
 
 
 def _read_csv(path: Path) -> Iterator[SourceRecord]:
-    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
-        reader = csv.reader(fh)
+    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+        consumed: list[str] = []  # the lines of the row being read, as read: an unreadable row keeps its bytes
+
+        def lines() -> Iterator[str]:
+            for line in fh:
+                consumed.append(line)
+                yield line if line.isascii() else _replaced(line)
+
+        reader = csv.reader(lines())
         header = next(reader, None)
         if header is None:
             return
@@ -45,12 +52,15 @@ def _read_csv(path: Path) -> Iterator[SourceRecord]:
         start = reader.line_num + 1
         while True:
             location = f"{path.name}:{start}"
+            consumed.clear()
             try:
                 row = next(reader)
             except StopIteration:
                 return
-            except csv.Error as exc:  # e.g. a cell over the field limit: quarantine the row, read on
-                yield SourceRecord(location, {"line": start}, error=f"unreadable CSV row: {exc}")
+            except csv.Error as exc:  # e.g. a cell over the field limit: quarantine the row and its bytes, read on
+                original = "".join(consumed).encode("utf-8", "surrogateescape")
+                yield SourceRecord(location, {"line": start, "bytes": len(original)},
+                                   error=f"unreadable CSV row: {exc}", original=original)
                 start = reader.line_num + 1
                 continue
             start = reader.line_num + 1
@@ -61,6 +71,15 @@ def _read_csv(path: Path) -> Iterator[SourceRecord]:
                                    error=f"row has {len(row)} fields, the header has {len(header)}")
                 continue
             yield SourceRecord(location, dict(zip(header, row, strict=True)))
+
+
+def _replaced(line: str) -> str:
+    """The line as ``errors="replace"`` would have decoded it: undecodable bytes become U+FFFD."""
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return line
 
 
 def _read_jsonl(path: Path) -> Iterator[SourceRecord]:

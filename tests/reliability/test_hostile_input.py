@@ -220,6 +220,11 @@ def test_ten_megabyte_survey_cell_is_quarantined_not_fatal(engine, tmp_path):
                                           _row("B", "2026-10-20 10:00:00", "fine")])
     accounted = hostile.ingest_and_account(engine, "survey", path, "big_survey")
     assert (accounted.loaded, accounted.quarantined) == (1, 1)
+    with engine.connect() as conn:  # the row's bytes are kept, not only its line number
+        payload, original = conn.exec_driver_sql("SELECT payload, original FROM raw.quarantine WHERE source = %s",
+                                                 ("big_survey",)).one()
+    row = path.read_bytes().split(b"\r\n")[1] + b"\r\n"
+    assert bytes(original) == row and json.loads(payload) == {"line": 2, "bytes": len(row)}
 
 
 def test_lone_surrogate_escape_is_quarantined_not_fatal(engine, tmp_path):
