@@ -37,7 +37,11 @@ KINDS = ("survey", "social", "email", "ticket", "review")
 SCHEDULE_PRESETS = ("@once", "@hourly", "@daily", "@weekly", "@monthly", "@yearly")
 CRON = re.compile(r"^\S+(\s+\S+){4}$")
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-_SOURCE_KEYS = {"name", "kind", "location", "url", "credentials", "schedule", "mapping", "options", "enabled"}
+_SOURCE_KEYS = {"name", "kind", "location", "url", "credentials", "schedule", "mapping", "options", "enabled",
+                "oversize"}
+# What the loader does with a record over its size limit (load.OVERSIZE_POLICIES; not imported: loading voc's
+# loader takes seconds, and parsing sources.yaml must stay cheap for DAG files). A test keeps the two equal.
+OVERSIZE_POLICIES = ("quarantine", "truncate")
 _CREDENTIAL_KEYS = {"username", "username_env", "password_env", "token_env", "bearer_env", "airflow_conn_id"}
 _OPTIONS = {
     "survey": set(),
@@ -78,6 +82,7 @@ class SourceConfig:
     options: dict = field(default_factory=dict)
     enabled: bool = True
     origin: str = ""
+    oversize: str = "quarantine"  # OVERSIZE_POLICIES: quarantine the record whole, or keep it with its text cut
 
     @property
     def is_api(self) -> bool:
@@ -217,10 +222,13 @@ def _source(item: object, path: tuple, at: _Located, base: Path) -> SourceConfig
     enabled = item.get("enabled", True)
     if not isinstance(enabled, bool):
         raise at.error((*path, "enabled"), "must be true or false")
+    oversize = item.get("oversize", "quarantine")
+    if oversize not in OVERSIZE_POLICIES:
+        raise at.error((*path, "oversize"), f"must be {' or '.join(OVERSIZE_POLICIES)}, got {oversize!r}")
     return SourceConfig(
         name=name, kind=kind, locations=tuple((base / p).resolve() for p in locations or ()), url=url,
         credentials=_credentials(item.get("credentials"), (*path, "credentials"), at), schedule=schedule,
-        mapping=mapping, options=dict(options), enabled=enabled,
+        mapping=mapping, options=dict(options), enabled=enabled, oversize=oversize,
         origin=f"{at.origin}:{at.lines.get(path, 1)}",
     )
 

@@ -82,8 +82,8 @@ def _big_inputs(tmp_path: Path) -> list[tuple[str, Path]]:
 
 
 def test_ten_megabyte_bodies_are_quarantined_with_their_bytes_and_the_rest_loads(engine, tmp_path, ledger):
-    """Today's policy: a record over 1 MB (or a text over 50,000 characters) is quarantined whole, original bytes
-    kept; its neighbours load. (A truncate-with-a-flag policy is a loader change, proposed in the report.)"""
+    """The default oversize policy: a record over 1 MB (or a text over 50,000 characters) is quarantined whole,
+    original bytes kept; its neighbours load. (``oversize: truncate`` keeps them flagged: the next test.)"""
     started = time.monotonic()
     results = {}
     for kind, path in _big_inputs(tmp_path):
@@ -103,6 +103,38 @@ def test_ten_megabyte_bodies_are_quarantined_with_their_bytes_and_the_rest_loads
         assert results[name][2] == 1, name  # the small neighbour loaded
     [(reason, _)] = results["long_text.csv"][1]
     assert reason.startswith("oversize text: 59,999 characters") and results["long_text.csv"][2] == 1
+
+
+def test_ten_megabyte_bodies_are_truncated_with_a_flag_under_the_truncate_policy(engine, tmp_path, ledger):
+    """``oversize: truncate``: the item is kept with its text cut to 50,000 characters and ``is_truncated`` set
+    (in core and mart.customer_story), the record as read stays whole in raw.record, the load report counts it.
+    A CSV cell over the csv module's field limit (128 KiB) cannot be read at all, so it is still quarantined."""
+    started = time.monotonic()
+    results = {}
+    for kind, path in _big_inputs(tmp_path):
+        source = "cut_" + path.name.replace(".", "_")
+        [report] = ingest_files(engine, kind, [path], source=source, oversize="truncate")
+        results[path.name] = report
+    ledger.add(SUITE, cases=len(results), faults=4)
+    assert time.monotonic() - started < 90
+    with engine.connect() as conn:
+        stored = {row[0]: row[1:] for row in conn.exec_driver_sql(
+            "SELECT s.source, length(s.text), s.is_truncated, f.is_truncated, b.truncated_count,"
+            "       (SELECT max(octet_length(r.payload::text)) FROM raw.record r WHERE r.source = s.source)"
+            " FROM mart.customer_story s JOIN core.feedback_item f USING (item_id)"
+            " JOIN raw.load_batch b ON b.load_id = f.load_id WHERE s.is_truncated")}
+    for name, source, raw_size in (("big.eml", "cut_big_eml", 10 * MB), ("big.jsonl", "cut_big_jsonl", 10 * MB),
+                                   ("long_text.csv", "cut_long_text_csv", 59_999)):
+        report = results[name]
+        assert (report.quarantined, report.truncated, report.status) == (0, 1, "published"), (name, report)
+        assert "1 truncated to 50,000 characters" in str(report), str(report)
+        length, in_story, in_core, batch_count, raw_bytes = stored[source]
+        assert 0 < length <= 50_000 and in_story and in_core and batch_count == 1, (name, stored[source])
+        assert raw_bytes >= raw_size, (name, raw_bytes)  # the whole record stays in raw
+    assert results["big.jsonl"].loaded == 2 and results["ok.eml"].truncated == 0
+    review = results["big_reviews.csv"]
+    assert (review.quarantined, review.truncated, review.loaded) == (1, 0, 1), review
+    assert _quarantine(engine, "cut_big_reviews_csv")[0][0].startswith("unreadable CSV row: field larger")
 
 
 # -- formulas, markup and far dates, end to end ------------------------------------------------------------------
