@@ -27,7 +27,8 @@ TAXONOMY_KEYS = ["version", "name", "stages", "default_stage", "channel_stages",
 MAPPING_KEYS = ["version", "kind", "response_id", "occurred_at", "timezone", "survey_id", "survey_id_value",
                 "survey_type", "customer", "scores", "texts", "columns", "values", "email", "nps", "id", "text"]
 SOURCES_KEYS = ["version", "sources", "name", "kind", "location", "url", "credentials", "schedule", "mapping",
-                "options", "enabled", "username_env", "token_env", "airflow_conn_id", "ignore_senders"]
+                "options", "enabled", "username_env", "token_env", "airflow_conn_id", "ignore_senders",
+                "oversize", "truncate", "quarantine"]
 SUITE = "fuzz: config YAML"
 
 
