@@ -13,6 +13,7 @@
         kind: review
         location: drop/reviews             # files or folders, relative to this file
         mapping: mappings/reviews.yaml     # or an inline mapping
+        oversize: truncate                 # a text over 50,000 characters: cut and flagged (default: quarantine)
 
 Secrets never live in the file: credentials name environment variables (``*_env``) or an Airflow connection
 id (``airflow_conn_id``), looked up from ``AIRFLOW_CONN_<ID>`` or by a lookup the caller passes (an
