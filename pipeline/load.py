@@ -578,7 +578,6 @@ class _Chunk:
                     item.get("_truncated", False),
                 )
                 self.languages[item.get("language") or ""] += 1
-                self.report.truncated += item.get("_truncated", False)
             for repost in record_reposts:
                 ids = protect(repost.get("customer_ids") or {})
                 reposts[repost["repost_key"]] = (
@@ -588,6 +587,7 @@ class _Chunk:
         if rows:
             _copy(self.cur, "raw.staged_item", STAGED_COLUMNS, rows.values())
             self.staged += len(rows)
+            self.report.truncated += sum(row[-1] for row in rows.values())  # is_truncated, the last column
         if reposts:
             execute_values(
                 self.cur,
