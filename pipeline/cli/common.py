@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -10,6 +11,13 @@ DatabaseOpt = Annotated[str | None, typer.Option("--database-url", envvar="VOC_D
                                                  help="PostgreSQL URL; unset: the embedded server.",
                                                  show_envvar=True)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+class Oversize(StrEnum):
+    """The loader's oversize policies (load.OVERSIZE_POLICIES), as a command-line choice."""
+
+    quarantine = "quarantine"
+    truncate = "truncate"
 
 
 def engine(url: str | None, *, upgrade: bool = True):

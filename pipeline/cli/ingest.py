@@ -7,28 +7,18 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from voc.pipeline.cli.common import DatabaseOpt, JsonOpt, engine, fail
+from voc.pipeline.cli.common import DatabaseOpt, JsonOpt, Oversize, engine, fail
 from voc.pipeline.quality.errors import BatchesHeld
 
 app = typer.Typer(help="Load feedback files or configured sources into raw and core.", no_args_is_help=True)
 
 PathsArg = Annotated[list[Path], typer.Argument(help="Export files or folders of them.")]
 MappingOpt = Annotated[Path | None, typer.Option(help="Column-mapping YAML; the default fits a typical export.")]
-
-
-class Oversize(StrEnum):
-    """The oversize policies (load.OVERSIZE_POLICIES)."""
-
-    quarantine = "quarantine"
-    truncate = "truncate"
-
-
 OversizeOpt = Annotated[Oversize, typer.Option(
     "--oversize",
     help="A record over 1 MB or a text over 50,000 characters: quarantine it whole, or keep it with its text "

@@ -83,3 +83,18 @@ def test_a_replay_whose_batch_the_quality_gate_holds_exits_3_and_loses_nothing(d
     assert count(engine, "core.feedback_item") > 0
     assert "desk: replayed 30, resolved 30, still quarantined 0" in _voc(*replay[3:], env=db_env)
     assert json.loads(_voc("quarantine", "list", "--json", env=db_env)) == []
+
+
+def test_oversize_records_replay_truncated_when_asked(db_env, engine, tmp_path):
+    """A text over 50,000 characters is quarantined by default; ``replay --oversize truncate`` keeps it, flagged."""
+    path = tmp_path / "long.jsonl"
+    post = {"id": "1", "text": "late " * 12_000, "author_id": "9", "created_at": "2026-10-20T10:00:00Z"}
+    path.write_text(json.dumps({"data": [post]}) + "\n", encoding="utf-8")
+    _voc("ingest", "social", str(path), "--source", "x", env=db_env)
+    [rejected] = json.loads(_voc("quarantine", "list", "--json", env=db_env))
+    assert rejected["reason"].startswith("oversize text: 59,999 characters")
+    assert "replayed 1, resolved 0, still quarantined 1" in _voc("quarantine", "replay", "--source", "x", env=db_env)
+    out = _voc("quarantine", "replay", "--source", "x", "--oversize", "truncate", env=db_env)
+    assert "x: replayed 1, resolved 1, still quarantined 0" in out, out
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT length(text), is_truncated FROM core.feedback_item").one() == (50_000, True)
