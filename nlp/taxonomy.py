@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from voc.schemas.yaml_keys import non_string_key
+
 TOP_KEYS = {"version", "name", "stages", "default_stage", "channel_stages", "survey_stages", "themes"}
 STAGE_KEYS = {"id", "label"}
 THEME_KEYS = {"id", "label", "stage", "topics"}
@@ -101,11 +103,14 @@ def parse_taxonomy(text: str, source: str = "<taxonomy>") -> Taxonomy:
     """Validate the YAML ``text`` of a taxonomy and return it; ``source`` names it in error messages."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        bad_key = non_string_key(node)  # before loading: a list as a key is an error there, without a line
+        data = None if bad_key else yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source
         raise TaxonomyError([f"{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}"]) from exc
+    if bad_key:
+        raise TaxonomyError([f"{source}:{bad_key[0]}: {bad_key[1]}"])
     checker = _Checker(source, _lines(node))
     taxonomy = checker.check(data)
     if checker.errors:

@@ -85,14 +85,15 @@ def find_files(paths: Iterable[str | Path], suffixes: tuple[str, ...]) -> list[P
 class _GatedRun:
     """One quality gate for a run of a source's inputs; collects the held batches and raises at the end."""
 
-    def __init__(self, engine: Engine, source: str):
+    def __init__(self, engine: Engine, source: str, oversize: str = "quarantine"):
         self.gate = QualityGate(engine)
+        self.oversize = oversize  # every load of the run: load.OVERSIZE_POLICIES
         self.reports: list[LoadReport] = []
         self.held: list[HeldBatch] = [v.held() for v in self.gate.finish_pending(source) if v.status == "held"]
 
     def load(self, **kwargs) -> None:
         try:
-            self.reports.append(load_records(gate=self.gate, **kwargs))
+            self.reports.append(load_records(gate=self.gate, oversize=self.oversize, **kwargs))
         except BatchesHeld as exc:
             self.reports += exc.reports
             self.held += exc.held
@@ -116,12 +117,14 @@ def ingest_files(
     source: str | None = None,
     mapping=None,
     skip_unchanged: bool = False,
+    oversize: str = "quarantine",
 ) -> list[LoadReport]:
     """Load files of one kind (files or folders) into raw and core; one report per file.
 
     Each file's fingerprint is stored in ``raw.source_state`` (``file:<path>``) with its rows; with
     ``skip_unchanged`` a file whose fingerprint is already stored is not read again. Raises
     ``BatchesHeld`` after the last file if the quality gate held any (``.reports`` has every report).
+    ``oversize``: quarantine records over the size limits (default) or keep them with their text truncated.
     """
     if kind not in CONNECTORS:
         raise ValueError(f"unknown source kind {kind!r} (use {', '.join(KINDS)})")
@@ -130,7 +133,7 @@ def ingest_files(
     to_items = connector.items(source, mapping)  # a bad mapping fails before any file is read
     files = find_files(paths, connector.suffixes)
     known = read_state(engine, source, "file:") if skip_unchanged else {}
-    run = _GatedRun(engine, source)
+    run = _GatedRun(engine, source, oversize)
     try:
         for path in files:
             location = str(path.resolve())
@@ -161,12 +164,12 @@ def ingest_surveys(
 
 
 def ingest_imap(engine: Engine, source: str, settings: email.ImapSettings,
-                options: email.EmailOptions | None = None) -> list[LoadReport]:
+                options: email.EmailOptions | None = None, oversize: str = "quarantine") -> list[LoadReport]:
     """Load the messages of a mailbox newer than the stored UID; each batch is stored with its UID mark."""
     to_items = _email_items(source, options)
     state = read_state(engine, source, settings.state_key).get(settings.state_key)
     reader = email.ImapReader(settings, state)
-    run = _GatedRun(engine, source)
+    run = _GatedRun(engine, source, oversize)
     try:
         for batch in reader.batches():
             digest = hashlib.sha256("".join(r.hash for r in batch.records).encode()).hexdigest()
@@ -184,12 +187,12 @@ CURSOR_KEY = "cursor"
 
 
 def ingest_ticket_api(engine: Engine, source: str, settings: tickets.TicketApiSettings, mapping=None,
-                      api: tickets.TicketApi | None = None) -> list[LoadReport]:
+                      api: tickets.TicketApi | None = None, oversize: str = "quarantine") -> list[LoadReport]:
     """Load ticket export pages from the stored cursor to the end; each page is stored with the cursor after it."""
     to_items = _column_items(tickets, "ticket")(source, mapping)
     stored = read_state(engine, source, CURSOR_KEY).get(CURSOR_KEY) or {}
     client = api or tickets.TicketApi(settings)
-    run = _GatedRun(engine, source)
+    run = _GatedRun(engine, source, oversize)
     try:
         for page in client.pages(stored.get("after_cursor")):
             digest = hashlib.sha256("".join(r.hash for r in page.records).encode()).hexdigest()
@@ -214,7 +217,7 @@ def run_source(engine: Engine, config: SourceConfig, *, lookup: ConnectionLookup
         if config.kind == "email":
             mapping = email_options(config.options)
         return ingest_files(engine, config.kind, config.locations, source=config.name, mapping=mapping,
-                            skip_unchanged=skip_unchanged)
+                            skip_unchanged=skip_unchanged, oversize=config.oversize)
     secrets = resolve_secrets(config, lookup)
     if config.kind == "ticket":
         opts = config.options
@@ -222,7 +225,7 @@ def run_source(engine: Engine, config: SourceConfig, *, lookup: ConnectionLookup
             base_url=config.url, username=secrets.username, token=secrets.token or secrets.password,
             bearer=secrets.bearer, **{k: opts[k] for k in ("start_time", "timeout", "max_attempts", "backoff",
                                                            "max_backoff") if k in opts})
-        return ingest_ticket_api(engine, config.name, settings, config.mapping)
+        return ingest_ticket_api(engine, config.name, settings, config.mapping, oversize=config.oversize)
     if config.kind == "email":
         parts = urlsplit(config.url)
         if not secrets.username or not secrets.password:
@@ -232,7 +235,7 @@ def run_source(engine: Engine, config: SourceConfig, *, lookup: ConnectionLookup
             host=parts.hostname, port=parts.port, ssl=parts.scheme == "imaps", username=secrets.username,
             password=secrets.password, mailbox=unquote(parts.path.lstrip("/")) or "INBOX",
             **{k: opts[k] for k in ("batch_size", "timeout", "retries") if k in opts})
-        return ingest_imap(engine, config.name, settings, email_options(opts))
+        return ingest_imap(engine, config.name, settings, email_options(opts), oversize=config.oversize)
     raise SourcesError(f"{config.origin}: source {config.name!r}: a {config.kind} source reads files")
 
 

@@ -11,10 +11,12 @@ A batch whose load stopped between the two stays ``pending`` until the next run 
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -34,6 +36,10 @@ from voc.schemas import CONTRACT_VERSION, item_id, load_contract, validate_item
 CHUNK = 2_000
 MAX_RECORD_BYTES = 1_000_000  # one record as JSON; larger ones are quarantined, not loaded
 MAX_TEXT_CHARS = 50_000  # one item's text
+# What happens to a record over MAX_RECORD_BYTES or a text over MAX_TEXT_CHARS: quarantined whole (the default), or
+# kept with its text cut to MAX_TEXT_CHARS and flagged ``is_truncated`` (the record as read stays in raw.record).
+OVERSIZE_POLICIES = ("quarantine", "truncate")
+MAX_TRUNCATED_RECORD_BYTES = 64 * 1024 * 1024  # larger records are quarantined under either policy
 CONTEXT_KEYS = ("thread_key", "parent_key", "title", "product", "attachments", "attributes")
 
 StateArg = Mapping[str, object] | Callable[[], Mapping[str, object]] | None
@@ -50,6 +56,7 @@ class LoadReport:
     duplicate: int = 0
     quarantined: int = 0
     items: int = 0
+    truncated: int = 0  # items stored with their text cut to the limit (oversize policy "truncate")
     load_id: int | None = None
     skipped: bool = False  # the input's fingerprint was already stored: not read again
     status: str | None = None  # published | held (by the quality gate); None when nothing new was stored
@@ -64,7 +71,8 @@ class LoadReport:
         if self.skipped:
             return f"{self.location}: unchanged since the last load, skipped"
         text = (f"{self.location}: read {self.read}, loaded {self.loaded}, duplicate {self.duplicate}, "
-                f"quarantined {self.quarantined} ({self.items} items)")
+                f"quarantined {self.quarantined} ({self.items} items"
+                + (f", {self.truncated} truncated to {MAX_TEXT_CHARS:,} characters)" if self.truncated else ")"))
         if self.status == "held":
             return f"{text}; HELD by the quality gate as load {self.load_id}: {self.held_reason}"
         if self.warnings:
@@ -100,7 +108,21 @@ def _storable(text: str) -> str:
 def _original(record: SourceRecord) -> bytes:
     if record.original is not None:
         return record.original
-    return _payload_json(record).encode("utf-8", "surrogateescape" if _has_surrogates(record) else "strict")
+    return _payload_json(record).encode("utf-8", "voc-original" if _has_surrogates(record) else "strict")
+
+
+def _as_read(error: UnicodeEncodeError) -> tuple[bytes, int]:
+    """Encode error handler for ``_original``: a surrogate that stands for an undecodable byte
+    (surrogateescape, U+DC80-U+DCFF) becomes that byte again; any other lone surrogate (a JSON ``\\ud800``
+    escape) is kept as its three surrogatepass bytes, so the quarantine holds the record, not an error."""
+    out = bytearray()
+    for char in error.object[error.start:error.end]:
+        code = ord(char)
+        out += bytes([code - 0xDC00]) if 0xDC80 <= code <= 0xDCFF else char.encode("utf-8", "surrogatepass")
+    return bytes(out), error.end
+
+
+codecs.register_error("voc-original", _as_read)
 
 
 def _has_surrogates(record: SourceRecord) -> bool:
@@ -133,6 +155,8 @@ def check_record(record: SourceRecord, max_bytes: int = MAX_RECORD_BYTES) -> str
     try:
         size = len(body.encode("utf-8"))
     except UnicodeEncodeError as exc:
+        if not 0xDC80 <= ord(body[exc.start]) <= 0xDCFF:  # not a byte the reader could not decode
+            return f"invalid Unicode: lone surrogate U+{ord(body[exc.start]):04X} at character {exc.start}"
         return f"not valid UTF-8: undecodable byte(s) at character {exc.start}"
     if size > max_bytes:
         return f"oversize record: {size:,} bytes, the limit is {max_bytes:,}"
@@ -235,6 +259,7 @@ def load_records(
     max_record_bytes: int = MAX_RECORD_BYTES,
     whole_input: bool = False,
     gate=None,
+    oversize: str = "quarantine",
 ) -> LoadReport:
     """Store one input's records and the source state that covers them, gate the batch; return its counts.
 
@@ -246,8 +271,10 @@ def load_records(
     and publishes its items to ``core.feedback_item`` (a changed item is updated and queued for
     re-enrichment), ``core.item_context`` and ``core.repost``, or holds it and raises ``BatchesHeld``.
     ``whole_input``: the input is a whole file or export, whose size is compared with the source's
-    recent whole inputs (not an API page or a replay).
+    recent whole inputs (not an API page or a replay). ``oversize``: one of ``OVERSIZE_POLICIES``.
     """
+    if oversize not in OVERSIZE_POLICIES:
+        raise ValueError(f"oversize policy must be one of {', '.join(OVERSIZE_POLICIES)}, got {oversize!r}")
     report = LoadReport(source=source, location=location)
     raw_conn = engine.raw_connection()
     try:
@@ -261,16 +288,16 @@ def load_records(
             )
             load_id = cur.fetchone()[0]
             stored_anything = False
-            ctx = _Chunk(cur, load_id, source, kind, to_items, report, max_record_bytes)
+            ctx = _Chunk(cur, load_id, source, kind, to_items, report, max_record_bytes, oversize=oversize)
             for chunk in _chunks(records, CHUNK):
                 stored_anything |= ctx.load(chunk)
             if stored_anything:
                 cur.execute(
                     "UPDATE raw.load_batch SET finished_at = clock_timestamp(), read_count = %s, loaded_count = %s,"
-                    " duplicate_count = %s, quarantined_count = %s, item_count = %s, language_counts = %s"
-                    " WHERE load_id = %s",
+                    " duplicate_count = %s, quarantined_count = %s, item_count = %s, language_counts = %s,"
+                    " truncated_count = %s WHERE load_id = %s",
                     (report.read, report.loaded, report.duplicate, report.quarantined, ctx.staged,
-                     Json(dict(ctx.languages)), load_id),
+                     Json(dict(ctx.languages)), report.truncated, load_id),
                 )
                 report.load_id = load_id
             else:  # nothing new: leave no trace, so loading an input twice changes no table
@@ -310,11 +337,11 @@ def _judge(engine: Engine, report: LoadReport, gate) -> None:
 STAGED_COLUMNS = (
     "load_id", "record_id", "item_id", "source", "source_item_key", "channel", "is_aided", "occurred_at",
     "customer_key", "customer_ids", "survey_id", "survey_type", "question", "text", "nps", "csat", "ces", "rating",
-    "language", "contract_version", "content_hash", "context",
+    "language", "contract_version", "content_hash", "context", "is_truncated",
 )
 ITEM_COLUMNS = ("item_id", "source", "source_item_key", "channel", "is_aided", "occurred_at", "customer_key",
                 "customer_ids", "survey_id", "survey_type", "question", "text", "nps", "csat", "ces", "rating",
-                "language", "contract_version", "record_id", "load_id", "content_hash")
+                "language", "contract_version", "record_id", "load_id", "content_hash", "is_truncated")
 
 # The batch's items as core will hold them: the latest record of each id, and of items with the same content
 # the first in the input (an earlier chunk of the same input may hold one under another id), never an item
@@ -344,7 +371,7 @@ WITH changed AS (
         csat = EXCLUDED.csat, ces = EXCLUDED.ces, rating = EXCLUDED.rating,
         language = EXCLUDED.language, contract_version = EXCLUDED.contract_version,
         record_id = EXCLUDED.record_id, load_id = EXCLUDED.load_id, loaded_at = now(),
-        content_hash = EXCLUDED.content_hash
+        content_hash = EXCLUDED.content_hash, is_truncated = EXCLUDED.is_truncated
     -- a batch released late never overwrites a newer version of the item
     WHERE core.feedback_item.load_id < EXCLUDED.load_id
       AND (core.feedback_item.occurred_at, core.feedback_item.customer_ids, core.feedback_item.text,
@@ -422,13 +449,15 @@ class _Chunk:
     report: LoadReport
     max_record_bytes: int
     staged: int = 0  # item rows staged
+    oversize: str = "quarantine"  # OVERSIZE_POLICIES
     languages: Counter = field(default_factory=Counter)  # staged items per source-given language
 
     def _convert(self, record: SourceRecord) -> tuple[list[dict], list[dict]] | str:
         """Return (items, reposts) of a record, or the reason it is rejected."""
         if record.error:
             return record.error
-        problem = check_record(record, self.max_record_bytes)
+        truncate = self.oversize == "truncate"
+        problem = check_record(record, MAX_TRUNCATED_RECORD_BYTES if truncate else self.max_record_bytes)
         if problem:
             return problem
         try:
@@ -449,8 +478,13 @@ class _Chunk:
             plain = {k: v for k, v in item.items() if k != "_context"}
             if not surely_valid(plain):
                 reasons.update(validate_item(plain))
+            if truncate and isinstance(context.get("title"), str) and len(context["title"]) > MAX_TEXT_CHARS:
+                context["title"], item["_truncated"] = truncate_text(context["title"]), True
             if isinstance(item.get("text"), str) and len(item["text"]) > MAX_TEXT_CHARS:
-                reasons.add(f"oversize text: {len(item['text']):,} characters, the limit is {MAX_TEXT_CHARS:,}")
+                if truncate:
+                    item["text"], item["_truncated"] = truncate_text(item["text"]), True
+                else:
+                    reasons.add(f"oversize text: {len(item['text']):,} characters, the limit is {MAX_TEXT_CHARS:,}")
         for repost in reposts:
             missing = [k for k in ("repost_key", "repost_of", "occurred_at") if not repost.get(k)]
             if missing:
@@ -541,6 +575,7 @@ class _Chunk:
                     item.get("survey_id"), item.get("survey_type"), item.get("question"), redact(item.get("text")),
                     item.get("nps"), item.get("csat"), item.get("ces"), item.get("rating"), item.get("language"),
                     CONTRACT_VERSION, item["_content"], _json(_context(context)) if context else None,
+                    item.get("_truncated", False),
                 )
                 self.languages[item.get("language") or ""] += 1
             for repost in record_reposts:
@@ -552,6 +587,7 @@ class _Chunk:
         if rows:
             _copy(self.cur, "raw.staged_item", STAGED_COLUMNS, rows.values())
             self.staged += len(rows)
+            self.report.truncated += sum(row[-1] for row in rows.values())  # is_truncated, the last column
         if reposts:
             execute_values(
                 self.cur,
@@ -559,6 +595,21 @@ class _Chunk:
                 " reposted_at, customer_key, record_id) VALUES %s ON CONFLICT (load_id, repost_key) DO NOTHING",
                 list(reposts.values()),
             )
+
+
+def truncate_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """Return ``text`` cut to at most ``limit`` characters, never inside a character: a combining mark or a
+    zero-width joiner at the cut belongs to the character before it, so that character goes too."""
+    if len(text) <= limit:
+        return text
+    cut = limit
+    while cut > 0 and (unicodedata.combining(text[cut]) or text[cut] in _JOINED or text[cut - 1] == "\u200d"):
+        cut -= 1
+    return text[:cut]
+
+
+# characters that modify the one before them: joiners, variation selectors, emoji skin tones
+_JOINED = frozenset("\u200c\u200d\ufe0e\ufe0f" + "".join(map(chr, range(0x1F3FB, 0x1F400))))
 
 
 def _context(context: dict) -> dict:

@@ -72,8 +72,9 @@ def sources_with_quarantine(engine: Engine) -> list[tuple[str, str]]:
 
 
 def replay(engine: Engine, *, source: str, kind: str,
-           to_items: Callable[[SourceRecord], list[dict]]) -> ReplayReport:
-    """Run the unresolved quarantined records of ``source`` through ``to_items`` again and load those that pass."""
+           to_items: Callable[[SourceRecord], list[dict]], oversize: str = "quarantine") -> ReplayReport:
+    """Run the unresolved quarantined records of ``source`` through ``to_items`` again and load those that pass
+    (``oversize``: the loader's policy for oversize records, e.g. ``truncate`` to keep them flagged)."""
     with engine.connect() as conn:
         rows = conn.execute(text(
             "SELECT quarantine_id, location, payload, record_hash FROM raw.quarantine"
@@ -90,7 +91,7 @@ def replay(engine: Engine, *, source: str, kind: str,
         return report
     digest = hashlib.sha256("".join(sorted(by_hash)).encode()).hexdigest()
     report.load = load_records(engine, source=source, kind=kind, location=f"quarantine replay of {source}",
-                               content_sha256=digest, records=records, to_items=to_items)
+                               content_sha256=digest, records=records, to_items=to_items, oversize=oversize)
     with engine.begin() as conn:
         resolved = conn.execute(text(
             "UPDATE raw.quarantine q SET resolved_at = now(), resolved_load_id = r.load_id FROM raw.record r"

@@ -13,6 +13,7 @@
         kind: review
         location: drop/reviews             # files or folders, relative to this file
         mapping: mappings/reviews.yaml     # or an inline mapping
+        oversize: truncate                 # a text over 50,000 characters: cut and flagged (default: quarantine)
 
 Secrets never live in the file: credentials name environment variables (``*_env``) or an Airflow connection
 id (``airflow_conn_id``), looked up from ``AIRFLOW_CONN_<ID>`` or by a lookup the caller passes (an
@@ -31,11 +32,17 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
+from voc.schemas.yaml_keys import non_string_key
+
 KINDS = ("survey", "social", "email", "ticket", "review")
 SCHEDULE_PRESETS = ("@once", "@hourly", "@daily", "@weekly", "@monthly", "@yearly")
 CRON = re.compile(r"^\S+(\s+\S+){4}$")
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-_SOURCE_KEYS = {"name", "kind", "location", "url", "credentials", "schedule", "mapping", "options", "enabled"}
+_SOURCE_KEYS = {"name", "kind", "location", "url", "credentials", "schedule", "mapping", "options", "enabled",
+                "oversize"}
+# What the loader does with a record over its size limit (load.OVERSIZE_POLICIES; not imported: loading voc's
+# loader takes seconds, and parsing sources.yaml must stay cheap for DAG files). A test keeps the two equal.
+OVERSIZE_POLICIES = ("quarantine", "truncate")
 _CREDENTIAL_KEYS = {"username", "username_env", "password_env", "token_env", "bearer_env", "airflow_conn_id"}
 _OPTIONS = {
     "survey": set(),
@@ -76,6 +83,7 @@ class SourceConfig:
     options: dict = field(default_factory=dict)
     enabled: bool = True
     origin: str = ""
+    oversize: str = "quarantine"  # OVERSIZE_POLICIES: quarantine the record whole, or keep it with its text cut
 
     @property
     def is_api(self) -> bool:
@@ -121,11 +129,14 @@ def parse_sources(text: str, origin: str = "sources.yaml", base: Path | None = N
     base = base or Path.cwd()
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        bad_key = non_string_key(node)  # before loading: a list as a key is an error there, without a line
+        data = None if bad_key else yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         raise SourcesError(f"{origin}{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if bad_key:
+        raise SourcesError(f"{origin}:{bad_key[0]}: {bad_key[1]}")
     at = _Located(origin, _lines(node) if node is not None else {})
     if not isinstance(data, dict):
         raise at.error((), "expected a mapping with `version` and `sources`")
@@ -168,12 +179,25 @@ def _source(item: object, path: tuple, at: _Located, base: Path) -> SourceConfig
         raise at.error((*path, "location"), "must be a path or a list of paths")
     url = item.get("url")
     if url is not None:
-        scheme = urlsplit(str(url)).scheme
         allowed = {"ticket": ("http", "https"), "email": ("imap", "imaps")}.get(kind, ())
         if not allowed:
             raise at.error((*path, "url"), f"a {kind} source reads files: use `location`")
-        if scheme not in allowed or not urlsplit(str(url)).hostname:
-            raise at.error((*path, "url"), f"must be a {' or '.join(allowed)} URL with a host, got {url!r}")
+        try:
+            parts = urlsplit(str(url))
+        except ValueError:  # a broken IPv6 literal
+            parts = None
+        if parts is not None and (parts.username is not None or parts.password is not None):
+            # not repeated in the message: httpx would log it with every request, and errors would quote it
+            raise at.error((*path, "url"), "must not hold credentials (user:password@host): name environment "
+                                           "variables under `credentials` (username_env, password_env, token_env) "
+                                           "or an Airflow connection (airflow_conn_id)")
+        try:
+            _port = parts.port if parts else None  # ValueError for a port that is not a number in range
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in allowed or not parts.hostname:
+            shown = repr(url) if "@" not in str(url) else "a URL with an @ (not repeated: it may hold a secret)"
+            raise at.error((*path, "url"), f"must be a {' or '.join(allowed)} URL with a host, got {shown}")
     if bool(url) == bool(locations):
         raise at.error(path, "needs exactly one of `location` (files) or `url` (ticket API, IMAP mailbox)")
     schedule = item.get("schedule")
@@ -199,10 +223,13 @@ def _source(item: object, path: tuple, at: _Located, base: Path) -> SourceConfig
     enabled = item.get("enabled", True)
     if not isinstance(enabled, bool):
         raise at.error((*path, "enabled"), "must be true or false")
+    oversize = item.get("oversize", "quarantine")
+    if oversize not in OVERSIZE_POLICIES:
+        raise at.error((*path, "oversize"), f"must be {' or '.join(OVERSIZE_POLICIES)}, got {oversize!r}")
     return SourceConfig(
         name=name, kind=kind, locations=tuple((base / p).resolve() for p in locations or ()), url=url,
         credentials=_credentials(item.get("credentials"), (*path, "credentials"), at), schedule=schedule,
-        mapping=mapping, options=dict(options), enabled=enabled,
+        mapping=mapping, options=dict(options), enabled=enabled, oversize=oversize,
         origin=f"{at.origin}:{at.lines.get(path, 1)}",
     )
 

@@ -35,12 +35,17 @@ def _root(version: Annotated[bool, typer.Option("--version", help="Show the vers
 
 
 def main() -> None:
-    """Console-script entry point: run the CLI and turn database errors into exit code 1."""
+    """Console-script entry point: run the CLI; an unusable warehouse URL exits 2, database errors exit 1."""
     from psycopg2 import OperationalError as PgOperationalError
     from sqlalchemy.exc import OperationalError
 
+    from voc.pipeline.db import DatabaseUrlError
+
     try:
         app()
+    except DatabaseUrlError as exc:  # commands that resolve the URL without common.engine (voc db url, demo)
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     except (OperationalError, PgOperationalError) as exc:
         typer.echo(f"error: cannot reach the warehouse: {str(exc).splitlines()[0]}", err=True)
         sys.exit(1)

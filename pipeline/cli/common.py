@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -12,13 +13,23 @@ DatabaseOpt = Annotated[str | None, typer.Option("--database-url", envvar="VOC_D
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
+class Oversize(StrEnum):
+    """The loader's oversize policies (load.OVERSIZE_POLICIES), as a command-line choice."""
+
+    quarantine = "quarantine"
+    truncate = "truncate"
+
+
 def engine(url: str | None, *, upgrade: bool = True):
     """Return the warehouse engine, migrating it to the current schema first unless ``upgrade`` is False."""
-    from voc.pipeline.db import get_engine
+    from voc.pipeline.db import DatabaseUrlError, get_engine
     from voc.pipeline.db.migrate import current_revision, head_revision
     from voc.pipeline.db.migrate import upgrade as do_upgrade
 
-    eng = get_engine(url)
+    try:
+        eng = get_engine(url)
+    except DatabaseUrlError as exc:  # a usage error: exit 2, one line, password hidden
+        fail(str(exc))
     if upgrade and current_revision(eng) != head_revision():
         do_upgrade(eng)
     return eng

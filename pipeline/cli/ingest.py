@@ -12,13 +12,17 @@ from typing import Annotated
 
 import typer
 
-from voc.pipeline.cli.common import DatabaseOpt, JsonOpt, engine, fail
+from voc.pipeline.cli.common import DatabaseOpt, JsonOpt, Oversize, engine, fail
 from voc.pipeline.quality.errors import BatchesHeld
 
 app = typer.Typer(help="Load feedback files or configured sources into raw and core.", no_args_is_help=True)
 
 PathsArg = Annotated[list[Path], typer.Argument(help="Export files or folders of them.")]
 MappingOpt = Annotated[Path | None, typer.Option(help="Column-mapping YAML; the default fits a typical export.")]
+OversizeOpt = Annotated[Oversize, typer.Option(
+    "--oversize",
+    help="A record over 1 MB or a text over 50,000 characters: quarantine it whole, or keep it with its text "
+         "truncated to 50,000 characters and flagged is_truncated (the record as read stays in raw).")]
 
 
 @app.callback(invoke_without_command=True)
@@ -78,12 +82,13 @@ def ingest_configured(
         raise typer.Exit(max(code for _, _, code in failed))
 
 
-def _run(kind: str, paths, source, mapping, database_url, as_json) -> None:
+def _run(kind: str, paths, source, mapping, database_url, as_json, oversize: Oversize = Oversize.quarantine) -> None:
     from voc.pipeline.connectors.mapping import MappingError
     from voc.pipeline.ingest import ingest_files
 
     try:
-        reports = ingest_files(engine(database_url), kind, paths, source=source, mapping=mapping)
+        reports = ingest_files(engine(database_url), kind, paths, source=source, mapping=mapping,
+                               oversize=Oversize(oversize).value)
     except BatchesHeld as exc:  # every input was loaded; the gate held some: show all reports, then fail
         print_reports(exc.reports, as_json)
         fail(f"{exc} (see `voc quality results`, release with `voc quality release BATCH`)", code=3)
@@ -97,11 +102,12 @@ def ingest_survey(
     paths: Annotated[list[Path], typer.Argument(help="Survey exports (.csv, .json, .jsonl) or folders of them.")],
     source: Annotated[str, typer.Option(help="Source name recorded with every item.")] = "surveys",
     mapping: MappingOpt = None,
+    oversize: OversizeOpt = Oversize.quarantine,
     database_url: DatabaseOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Load survey exports: valid rows to core, rejected rows to quarantine, with counts per file."""
-    _run("survey", paths, source, mapping, database_url, as_json)
+    _run("survey", paths, source, mapping, database_url, as_json, oversize)
 
 
 @app.command("social")
@@ -109,11 +115,12 @@ def ingest_social(
     paths: PathsArg,
     source: Annotated[str, typer.Option(help="Source name recorded with every item.")] = "social",
     mapping: MappingOpt = None,
+    oversize: OversizeOpt = Oversize.quarantine,
     database_url: DatabaseOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Load social posts: X API v2 search responses (.jsonl) or a CSV with a column mapping."""
-    _run("social", paths, source, mapping, database_url, as_json)
+    _run("social", paths, source, mapping, database_url, as_json, oversize)
 
 
 @app.command("email")
@@ -122,13 +129,14 @@ def ingest_email(
     source: Annotated[str, typer.Option(help="Source name recorded with every item.")] = "email",
     ignore_sender: Annotated[list[str] | None, typer.Option(
         help="Address or @domain whose mail is not feedback (the company's own replies); repeatable.")] = None,
+    oversize: OversizeOpt = Oversize.quarantine,
     database_url: DatabaseOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Load e-mail: .eml files and mbox archives (IMAP mailboxes are configured in sources.yaml)."""
     from voc.pipeline.ingest import email_options
 
-    _run("email", paths, source, email_options({"ignore_senders": ignore_sender}), database_url, as_json)
+    _run("email", paths, source, email_options({"ignore_senders": ignore_sender}), database_url, as_json, oversize)
 
 
 @app.command("ticket")
@@ -136,11 +144,12 @@ def ingest_ticket(
     paths: PathsArg,
     source: Annotated[str, typer.Option(help="Source name recorded with every item.")] = "tickets",
     mapping: MappingOpt = None,
+    oversize: OversizeOpt = Oversize.quarantine,
     database_url: DatabaseOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Load a ticket CSV export (the ticket API is configured in sources.yaml)."""
-    _run("ticket", paths, source, mapping, database_url, as_json)
+    _run("ticket", paths, source, mapping, database_url, as_json, oversize)
 
 
 @app.command("review")
@@ -148,11 +157,12 @@ def ingest_review(
     paths: PathsArg,
     source: Annotated[str, typer.Option(help="Source name recorded with every item.")] = "reviews",
     mapping: MappingOpt = None,
+    oversize: OversizeOpt = Oversize.quarantine,
     database_url: DatabaseOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Load app-store or product reviews (.csv, .json, .jsonl)."""
-    _run("review", paths, source, mapping, database_url, as_json)
+    _run("review", paths, source, mapping, database_url, as_json, oversize)
 
 
 def print_reports(reports, as_json: bool = False) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from voc.pipeline.cli.common import DatabaseOpt, JsonOpt, engine, fail
+from voc.pipeline.cli.common import DatabaseOpt, JsonOpt, Oversize, engine, fail
 
 app = typer.Typer(help="List quarantined records and replay them after a fix.", no_args_is_help=True)
 
@@ -42,6 +42,9 @@ def replay_cmd(
     source: Annotated[str | None, typer.Option(help="Only this source (default: every source with rejects).")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="sources.yaml: use the sources' mappings.")] = None,
     mapping: Annotated[Path | None, typer.Option(help="Column-mapping YAML to use (needs --source).")] = None,
+    oversize: Annotated[Oversize | None, typer.Option(
+        "--oversize", help="Oversize records: quarantine them again, or keep them with their text truncated "
+                           "(default: the source's setting in --config, else quarantine).")] = None,
     database_url: DatabaseOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -67,7 +70,9 @@ def replay_cmd(
         if kind == "email":
             chosen = email_options(cfg.options if cfg else {})
         try:
-            reports.append(replay(eng, source=name, kind=kind, to_items=to_items_for(kind, name, chosen)))
+            policy = oversize.value if oversize else (cfg.oversize if cfg else "quarantine")
+            reports.append(replay(eng, source=name, kind=kind, to_items=to_items_for(kind, name, chosen),
+                                  oversize=policy))
         except MappingError as exc:
             fail(str(exc))
         except BatchesHeld as exc:  # the replayed records loaded into raw, but the gate held their batch

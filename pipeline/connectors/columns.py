@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -158,6 +158,26 @@ def parse_when(value: str, where: str, tz: ZoneInfo = UTC_ZONE) -> str:
         raise RecordError(f"occurred_at: {value[:80]!r} in {where} is not a date-time")
     if when.tzinfo is None:
         when = when.replace(tzinfo=tz)
+    return storable_when(when, value, where)
+
+
+# PostgreSQL's timestamptz input takes offsets up to 15:59; Python's up to 23:59.
+MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)
+
+
+def storable_when(when: datetime, value: str, where: str) -> str:
+    """Return an aware ``when`` as ISO 8601 text, or raise ``RecordError`` if the warehouse cannot take it.
+
+    A UTC offset beyond PostgreSQL's ±15:59 (a mangled Date header like ``+2026``) would fail the whole
+    batch in the database; a time that lands before year 1 or after 9999 in UTC could be stored but not
+    read back by Python. Both are the record's fault, so the record is quarantined with the reason."""
+    offset = when.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise RecordError(f"occurred_at: {value[:80]!r} in {where} has a UTC offset beyond ±15:59")
+    try:
+        when.astimezone(UTC)
+    except OverflowError:
+        raise RecordError(f"occurred_at: {value[:80]!r} in {where} falls outside years 1-9999 in UTC") from None
     return when.isoformat()
 
 

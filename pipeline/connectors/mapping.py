@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from voc.schemas.yaml_keys import non_string_key
+
 SCORE_FIELDS = ("nps", "csat", "ces", "rating")
 IDENTIFIER_KINDS = ("customer_id", "account_id", "email", "phone", "handle", "external_id")
 
@@ -117,9 +119,13 @@ def read_mapping_yaml(path: str | Path) -> object:
 
 def _parse_yaml(text: str, origin: str) -> object:
     try:
-        return yaml.safe_load(text)
+        bad_key = non_string_key(yaml.compose(text, Loader=yaml.SafeLoader))
+        data = None if bad_key else yaml.safe_load(text)  # first: a list as a key fails loading without a line
     except yaml.YAMLError as exc:
         raise MappingError(f"{origin}: not valid YAML: {exc}") from None
+    if bad_key:
+        raise MappingError(f"{origin}:{bad_key[0]}: {bad_key[1]}")
+    return data
 
 
 def load_survey_mapping(path: str | Path | None = None) -> SurveyMapping:

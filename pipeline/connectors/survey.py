@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from voc.pipeline.connectors.base import RecordError, SourceRecord
+from voc.pipeline.connectors.columns import storable_when
 from voc.pipeline.connectors.files import parse_json
 from voc.pipeline.connectors.mapping import SurveyMapping
 from voc.schemas import item_id
@@ -35,8 +36,15 @@ def read_survey_file(path: Path) -> Iterator[SourceRecord]:
 
 
 def _read_csv(path: Path) -> Iterator[SourceRecord]:
-    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
-        reader = csv.reader(fh)
+    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+        consumed: list[str] = []  # the lines of the row being read, as read: an unreadable row keeps its bytes
+
+        def lines() -> Iterator[str]:
+            for line in fh:
+                consumed.append(line)
+                yield line if line.isascii() else _replaced(line)
+
+        reader = csv.reader(lines())
         header = next(reader, None)
         if header is None:
             return
@@ -44,12 +52,15 @@ def _read_csv(path: Path) -> Iterator[SourceRecord]:
         start = reader.line_num + 1
         while True:
             location = f"{path.name}:{start}"
+            consumed.clear()
             try:
                 row = next(reader)
             except StopIteration:
                 return
-            except csv.Error as exc:  # e.g. a cell over the field limit: quarantine the row, read on
-                yield SourceRecord(location, {"line": start}, error=f"unreadable CSV row: {exc}")
+            except csv.Error as exc:  # e.g. a cell over the field limit: quarantine the row and its bytes, read on
+                original = "".join(consumed).encode("utf-8", "surrogateescape")
+                yield SourceRecord(location, {"line": start, "bytes": len(original)},
+                                   error=f"unreadable CSV row: {exc}", original=original)
                 start = reader.line_num + 1
                 continue
             start = reader.line_num + 1
@@ -60,6 +71,15 @@ def _read_csv(path: Path) -> Iterator[SourceRecord]:
                                    error=f"row has {len(row)} fields, the header has {len(header)}")
                 continue
             yield SourceRecord(location, dict(zip(header, row, strict=True)))
+
+
+def _replaced(line: str) -> str:
+    """The line as ``errors="replace"`` would have decoded it: undecodable bytes become U+FFFD."""
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return line
 
 
 def _read_jsonl(path: Path) -> Iterator[SourceRecord]:
@@ -141,7 +161,7 @@ def parse_time(value: str, mapping: SurveyMapping, column: str) -> str:
         raise RecordError(f"occurred_at: {value!r} in column {column!r} is not an ISO 8601 date-time") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=mapping.timezone)
-    return when.isoformat()
+    return storable_when(when, value, f"column {column!r}")
 
 
 def to_items(record: SourceRecord, mapping: SurveyMapping, source: str) -> list[dict]:

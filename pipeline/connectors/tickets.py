@@ -34,6 +34,7 @@ from voc.pipeline.connectors.base import RecordError, SourceRecord
 from voc.pipeline.connectors.columns import ColumnMapping, language, parse_when
 from voc.pipeline.connectors.email import own_words
 from voc.pipeline.connectors.files import read_csv
+from voc.pipeline.connectors.http_logs import hide_secrets_in_http_logs
 from voc.schemas import item_id
 
 SUFFIXES = (".csv",)
@@ -41,6 +42,7 @@ EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
 CUSTOMER_ROLES = ("end-user",)
 SATISFACTION = {"good": 5, "bad": 1}
 log = logging.getLogger(__name__)
+hide_secrets_in_http_logs()
 
 
 class TicketApiError(RuntimeError):
@@ -68,6 +70,12 @@ class TicketApiSettings:
     max_backoff: float = 60.0
     max_retry_after: float = 300.0
     max_cursor_repeats: int = 3
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.base_url)
+        if parts.username is not None or parts.password is not None:  # httpx would log them with every request
+            raise TicketApiError("the ticket API base URL must not hold credentials (user:password@host): "
+                                 "give username and token instead")
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,8 @@ final AS (
         enrichment.nlp_version,
         enrichment.item_id IS NOT NULL AS is_enriched,
         enrichment.enriched_at,
-        items.loaded_at
+        items.loaded_at,
+        items.is_truncated
     FROM items
     LEFT JOIN enrichment ON enrichment.item_id = items.item_id
 )
@@ -77,3 +78,4 @@ COMMENT ON COLUMN mart.customer_story.journey_stage IS 'Customer-journey stage o
 COMMENT ON COLUMN mart.customer_story.is_enriched IS 'True once the NLP pipeline has tagged the item.';
 COMMENT ON COLUMN mart.customer_story.enriched_at IS 'When the item was last tagged.';
 COMMENT ON COLUMN mart.customer_story.loaded_at IS 'When the item was loaded into core.';
+COMMENT ON COLUMN mart.customer_story.is_truncated IS 'True when the source sent a text over 50,000 characters and it was cut to that length (oversize policy truncate); the full record is kept in raw.';

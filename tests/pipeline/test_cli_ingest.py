@@ -51,3 +51,15 @@ def test_help_for_every_kind():
     for args in (["ingest"], *(["ingest", k] for k in ("survey", "social", "email", "ticket", "review")),
                  ["quarantine"], ["quarantine", "list"], ["quarantine", "replay"]):
         assert "Usage" in _voc(*args, "--help", env=env).stdout
+
+
+def test_oversize_truncate_keeps_a_long_text_flagged_and_says_so(db_env, engine, tmp_path):
+    path = tmp_path / "long.jsonl"
+    post = {"id": "1", "text": "late " * 12_000, "author_id": "9", "created_at": "2026-10-20T10:00:00Z"}
+    path.write_text(json.dumps({"data": [post]}) + "\n", encoding="utf-8")
+    out = _voc("ingest", "social", str(path), "--source", "x", "--oversize", "truncate", env=db_env).stdout
+    assert "read 1, loaded 1, duplicate 0, quarantined 0 (1 items, 1 truncated to 50,000 characters)" in out, out
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT is_truncated FROM core.feedback_item").scalar_one() is True
+    bad = _voc("ingest", "social", str(path), "--oversize", "cut", env=db_env, check=False)
+    assert bad.returncode == 2 and "--oversize" in bad.stderr

@@ -107,3 +107,22 @@ def test_duplicate_rows_within_one_file_count_once(engine, tmp_path):
     [report] = ingest_surveys(engine, [path])
     assert (report.read, report.loaded, report.duplicate, report.quarantined) == (3, 2, 1, 0)
     assert count(engine, "core.feedback_item") == 2
+
+
+def test_truncate_text_cuts_at_a_character_boundary():
+    from voc.pipeline.load import truncate_text
+
+    assert truncate_text("abc", 5) == "abc" and truncate_text("abcdef", 3) == "abc"
+    assert truncate_text("abcde\u0301f", 5) == "abcd"  # e + combining acute: both go
+    assert truncate_text("ab\U0001f44d\U0001f3fdc", 3) == "ab"  # thumbs up + skin tone
+    assert truncate_text("ab\U0001f468\u200d\U0001f469x", 4) == "ab"  # a joined emoji sequence
+    assert len(truncate_text("x" * 60_000)) == 50_000
+
+
+def test_an_unknown_oversize_policy_is_refused_before_anything_is_stored(engine, tmp_path):
+    from voc.pipeline.load import load_records
+
+    with pytest.raises(ValueError, match="oversize policy must be one of quarantine, truncate, got 'cut'"):
+        load_records(engine, source="s", kind="survey", location="x", content_sha256="0", records=[],
+                     to_items=lambda r: [], oversize="cut")
+    assert count(engine, "raw.load_batch") == 0

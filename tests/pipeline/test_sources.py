@@ -38,6 +38,8 @@ def test_the_example_file_is_valid():
     ("sources:\n  - name: z\n    kind: email\n    location: x\n    options: {colour: red}\n",
      "sources.yaml:5: sources[0].options.colour: is not an option of email sources"),
     ("sources:\n  - name: z\n    kind: review\n", "sources.yaml:2: sources[0]: needs exactly one of `location`"),
+    ("sources:\n  - name: z\n    kind: review\n    location: x\n    oversize: cut\n",
+     "sources.yaml:5: sources[0].oversize: must be quarantine or truncate, got 'cut'"),
     ("sources:\n  - name: z\n   kind: review\n", "sources.yaml:3: not valid YAML"),
 ])
 def test_mistakes_are_reported_with_file_line_and_key(text, message, tmp_path):
@@ -108,3 +110,26 @@ def test_cli_exits_1_when_a_source_cannot_be_read_and_still_runs_the_others(db_e
     assert result.returncode == 1
     assert "error: source helpdesk:" in result.stderr and "gave up after 2 attempts" in result.stderr
     assert count(engine, "core.feedback_item") == 1
+
+
+def test_the_oversize_policy_is_per_source_and_reaches_the_loader(db_env, engine, tmp_path):
+    """``oversize: truncate`` on one source keeps its 60,000-character post (flagged); the other source, on the
+    default policy, quarantines the same post."""
+    from voc.pipeline import load, sources
+
+    assert sources.OVERSIZE_POLICIES == load.OVERSIZE_POLICIES  # sources.py keeps its own copy: keep them equal
+    post = {"id": "1", "text": "late " * 12_000, "author_id": "9", "created_at": "2026-10-20T10:00:00Z"}
+    long_post = {"data": [post]}
+    for folder in ("cut", "kept"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "p.jsonl").write_text(json.dumps(long_post) + "\n", encoding="utf-8")
+    config = tmp_path / "sources.yaml"
+    config.write_text("version: 1\nsources:\n  - {name: cut, kind: social, location: cut, oversize: truncate}\n"
+                      "  - {name: kept, kind: social, location: kept}\n", encoding="utf-8")
+    assert [c.oversize for c in load_sources(config)] == ["truncate", "quarantine"]
+    out = json.loads(_voc("ingest", "--config", str(config), "--json", env=db_env).stdout)["sources"]
+    assert (out["cut"][0]["truncated"], out["cut"][0]["quarantined"]) == (1, 0)
+    assert (out["kept"][0]["truncated"], out["kept"][0]["quarantined"]) == (0, 1)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT source, length(text), is_truncated FROM mart.customer_story").all() == [
+            ("cut", 50_000, True)]

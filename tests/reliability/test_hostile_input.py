@@ -16,7 +16,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
-import psycopg2
 import pytest
 
 from tests.reliability import hostile, worker
@@ -83,8 +82,8 @@ def _big_inputs(tmp_path: Path) -> list[tuple[str, Path]]:
 
 
 def test_ten_megabyte_bodies_are_quarantined_with_their_bytes_and_the_rest_loads(engine, tmp_path, ledger):
-    """Today's policy: a record over 1 MB (or a text over 50,000 characters) is quarantined whole, original bytes
-    kept; its neighbours load. (A truncate-with-a-flag policy is a loader change, proposed in the report.)"""
+    """The default oversize policy: a record over 1 MB (or a text over 50,000 characters) is quarantined whole,
+    original bytes kept; its neighbours load. (``oversize: truncate`` keeps them flagged: the next test.)"""
     started = time.monotonic()
     results = {}
     for kind, path in _big_inputs(tmp_path):
@@ -104,6 +103,38 @@ def test_ten_megabyte_bodies_are_quarantined_with_their_bytes_and_the_rest_loads
         assert results[name][2] == 1, name  # the small neighbour loaded
     [(reason, _)] = results["long_text.csv"][1]
     assert reason.startswith("oversize text: 59,999 characters") and results["long_text.csv"][2] == 1
+
+
+def test_ten_megabyte_bodies_are_truncated_with_a_flag_under_the_truncate_policy(engine, tmp_path, ledger):
+    """``oversize: truncate``: the item is kept with its text cut to 50,000 characters and ``is_truncated`` set
+    (in core and mart.customer_story), the record as read stays whole in raw.record, the load report counts it.
+    A CSV cell over the csv module's field limit (128 KiB) cannot be read at all, so it is still quarantined."""
+    started = time.monotonic()
+    results = {}
+    for kind, path in _big_inputs(tmp_path):
+        source = "cut_" + path.name.replace(".", "_")
+        [report] = ingest_files(engine, kind, [path], source=source, oversize="truncate")
+        results[path.name] = report
+    ledger.add(SUITE, cases=len(results), faults=4)
+    assert time.monotonic() - started < 90
+    with engine.connect() as conn:
+        stored = {row[0]: row[1:] for row in conn.exec_driver_sql(
+            "SELECT s.source, length(s.text), s.is_truncated, f.is_truncated, b.truncated_count,"
+            "       (SELECT max(octet_length(r.payload::text)) FROM raw.record r WHERE r.source = s.source)"
+            " FROM mart.customer_story s JOIN core.feedback_item f USING (item_id)"
+            " JOIN raw.load_batch b ON b.load_id = f.load_id WHERE s.is_truncated")}
+    for name, source, raw_size in (("big.eml", "cut_big_eml", 10 * MB), ("big.jsonl", "cut_big_jsonl", 10 * MB),
+                                   ("long_text.csv", "cut_long_text_csv", 59_999)):
+        report = results[name]
+        assert (report.quarantined, report.truncated, report.status) == (0, 1, "published"), (name, report)
+        assert "1 truncated to 50,000 characters" in str(report), str(report)
+        length, in_story, in_core, batch_count, raw_bytes = stored[source]
+        assert 0 < length <= 50_000 and in_story and in_core and batch_count == 1, (name, stored[source])
+        assert raw_bytes >= raw_size, (name, raw_bytes)  # the whole record stays in raw
+    assert results["big.jsonl"].loaded == 2 and results["ok.eml"].truncated == 0
+    review = results["big_reviews.csv"]
+    assert (review.quarantined, review.truncated, review.loaded) == (1, 0, 1), review
+    assert _quarantine(engine, "cut_big_reviews_csv")[0][0].startswith("unreadable CSV row: field larger")
 
 
 # -- formulas, markup and far dates, end to end ------------------------------------------------------------------
@@ -180,27 +211,22 @@ def _number(cell: str) -> bool:
 
 # -- known bugs: failing tests until they are fixed ---------------------------------------------------------------
 
-KNOWN = {
-    "far_date_offset": "load.content_hash: an offset date near year 1 or 9999 overflows in astimezone(UTC); "
-                       "OverflowError fails the whole file instead of quarantining the record",
-    "lone_surrogate": "load._original encodes with surrogateescape, which cannot encode a lone surrogate from a "
-                      "\\ud800 JSON escape; UnicodeEncodeError fails the whole batch",
-    "utc_offset_range": "connectors/columns.parse_when accepts any UTC offset Python does (up to 23:59); PostgreSQL "
-                        "stores at most 15:59, so a Date header like '+2026' fails the whole batch with a DataError",
-}
+KNOWN: dict[str, str] = {}  # none today: add a bug here with its strict xfail test_known_* test
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError, reason=KNOWN["far_date_offset"])
 @pytest.mark.parametrize("when", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
-def test_known_far_date_with_offset_is_quarantined_not_fatal(engine, tmp_path, when):
+def test_far_date_with_offset_is_quarantined_not_fatal(engine, tmp_path, when):
+    """Was a known bug: the offset took the time past year 1 or 9999 in UTC and an OverflowError failed the file."""
     path = _survey(tmp_path / "far.csv", [_row("A", when, "Too far", "C1"), _row("B", "2026-10-01", "fine", "C2")])
     hostile.ingest_and_account(engine, "survey", path, "far")
-    assert _items(engine, "far") == 1 and len(_quarantine(engine, "far")) == 1
+    assert _items(engine, "far") == 1
+    [(reason, size)] = _quarantine(engine, "far")
+    assert "falls outside years 1-9999 in UTC" in reason and size > 0, reason
 
 
-@pytest.mark.xfail(strict=True, raises=psycopg2.DataError, reason=KNOWN["utc_offset_range"])
-def test_known_utc_offset_beyond_postgresql_range_is_quarantined_not_fatal(engine, tmp_path):
-    """Found by the mutation fuzzer (VOC_RELIABILITY_SEED=479137278 at scale 10): a mutated mbox Date header."""
+def test_utc_offset_beyond_postgresql_range_is_quarantined_not_fatal(engine, tmp_path):
+    """Found by the mutation fuzzer (VOC_RELIABILITY_SEED=479137278 at scale 10): a mutated mbox Date header.
+    Was a known bug: PostgreSQL takes offsets up to 15:59 and its DataError failed the whole batch."""
     message = ("From: Ann <ann@example.com>\nTo: support@acme-retail.example\nSubject: Late\nMessage-ID: <{n}@x>\n"
                "Date: Thu, 17 Oct 2002 13:54:27 {offset}\n\nMy parcel is late.\n")
     path = tmp_path / "box.mbox"
@@ -208,6 +234,8 @@ def test_known_utc_offset_beyond_postgresql_range_is_quarantined_not_fatal(engin
                             + "\n" for n, offset in ((1, "+2026"), (2, "+0100"))))
     accounted = hostile.ingest_and_account(engine, "email", path, "offsets")
     assert (accounted.loaded, accounted.quarantined) == (1, 1)
+    [(reason, _)] = _quarantine(engine, "offsets")
+    assert "UTC offset beyond ±15:59" in reason, reason
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".json"])
@@ -224,15 +252,25 @@ def test_ten_megabyte_survey_cell_is_quarantined_not_fatal(engine, tmp_path):
                                           _row("B", "2026-10-20 10:00:00", "fine")])
     accounted = hostile.ingest_and_account(engine, "survey", path, "big_survey")
     assert (accounted.loaded, accounted.quarantined) == (1, 1)
+    with engine.connect() as conn:  # the row's bytes are kept, not only its line number
+        payload, original = conn.exec_driver_sql("SELECT payload, original FROM raw.quarantine WHERE source = %s",
+                                                 ("big_survey",)).one()
+    row = path.read_bytes().split(b"\r\n")[1] + b"\r\n"
+    assert bytes(original) == row and json.loads(payload) == {"line": 2, "bytes": len(row)}
 
 
-@pytest.mark.xfail(strict=True, raises=UnicodeEncodeError, reason=KNOWN["lone_surrogate"])
-def test_known_lone_surrogate_escape_is_quarantined_not_fatal(engine, tmp_path):
+def test_lone_surrogate_escape_is_quarantined_not_fatal(engine, tmp_path):
+    """Was a known bug: encoding the quarantine's original bytes raised UnicodeEncodeError and failed the batch."""
     path = tmp_path / "surrogate.jsonl"
     good = {"review_id": "r2", "date": "2026-10-20T10:00:00Z", "body": "fine", "rating": 4}
     path.write_text(json.dumps({**good, "review_id": "r1", "body": "bad \ud800 half"}) + "\n" + json.dumps(good) + "\n")
     accounted = hostile.ingest_and_account(engine, "review", path, "surrogate")
     assert (accounted.loaded, accounted.quarantined) == (1, 1)
+    with engine.connect() as conn:
+        reason, original = conn.exec_driver_sql("SELECT reason, original FROM raw.quarantine WHERE source = %s",
+                                                ("surrogate",)).one()
+    assert reason.startswith("invalid Unicode: lone surrogate U+D800"), reason
+    assert b"bad \xed\xa0\x80 half" in bytes(original)  # the surrogate kept (surrogatepass), nothing lost
 
 
 def test_ticket_ids_cannot_break_or_redirect_the_comments_request(engine):

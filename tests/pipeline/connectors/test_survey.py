@@ -53,6 +53,16 @@ def test_wrong_field_count_is_a_record_error_with_location(tmp_path):
     assert record.error == "row has 4 fields, the header has 11"
 
 
+def test_a_row_over_the_csv_field_limit_keeps_its_bytes_and_the_next_row_reads(tmp_path, mapping):
+    big = b"A,2026-10-01,s,nps,en,C1,,9,,caf\xe9 " + b"x" * 200_000 + b",\n"  # \xe9: not UTF-8, kept as it was
+    path = tmp_path / "big.csv"
+    path.write_bytes(HEADER.encode() + big + b"B,2026-10-01,s,nps,en,C2,,9,,caf\xc3\xa9 \xff,\n")
+    bad, good = read_survey_file(path)
+    assert bad.error.startswith("unreadable CSV row: field larger than field limit") and bad.location == "big.csv:2"
+    assert bad.original == big and bad.payload == {"line": 2, "bytes": len(big)}
+    assert good.error is None and good.payload["comment"] == "caf\u00e9 \ufffd"  # undecodable bytes: U+FFFD
+
+
 def test_multiline_quoted_cell_keeps_the_starting_line(tmp_path, mapping):
     path = _write(tmp_path, "s.csv", HEADER + 'R4,2026-10-02,rel,nps,,C1,,5,,"line one\nline two",\n'
                   "R5,2026-10-03,rel,nps,,C2,,6,,ok,\n")

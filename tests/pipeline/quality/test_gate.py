@@ -1,5 +1,6 @@
 """The gates on real broken batches: each is held in raw with the right reason, a good batch flows through."""
 
+import gc
 import re
 
 import pytest
@@ -192,3 +193,26 @@ def test_the_same_content_under_two_ids_in_one_input_is_published_once(engine, t
         keys = conn.exec_driver_sql("SELECT source_item_key FROM core.feedback_item WHERE text = 'Comment R number 1'"
                                     ).scalars().all()
     assert keys == ["R1#comment"]  # the first in the input wins
+
+
+def _connections(engine) -> int:
+    """Other sessions on the test database (the engine's own pool is disposed first, so it holds none)."""
+    engine.dispose()
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                    " AND pid <> pg_backend_pid()").scalar_one()
+
+
+def test_closing_the_gate_leaves_no_idle_connection_behind(engine, tmp_path):
+    """Runner.close() disposes the SQL engine Great Expectations validated with, not a fresh one it creates: after
+    a load (whose gate is closed when it is done) no session is left on the database. The garbage collector is
+    off, so a pool nobody disposed would still be there."""
+    assert _connections(engine) == 0
+    gc.disable()
+    try:
+        for n in range(2):
+            [report] = ingest_files(engine, "survey", [survey_file(tmp_path / f"s{n}.csv", 30, prefix=f"R{n}_")])
+            assert report.status == "published"
+            assert _connections(engine) == 0
+    finally:
+        gc.enable()
