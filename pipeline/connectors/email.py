@@ -17,10 +17,11 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr
+from functools import lru_cache
 from pathlib import Path
 
 from voc.pipeline.connectors.base import RecordError, SourceRecord
@@ -41,6 +42,29 @@ class EmailOptions:
 
 
 # -- reading -----------------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=4096)
+def _parsed_header(factory, name: str, value: str):
+    return factory(name, value)
+
+
+class _MemoPolicy(EmailPolicy):
+    """``policy.default`` whose parsed header objects are remembered by (name, value).
+
+    The default policy parses a header again each time it is read, and ``get_body``, ``iter_attachments``
+    and ``get_content_charset`` read Content-Type and Content-Disposition many times per message: with
+    the header registry's parser that was most of a message's cost. The objects are the ones the registry
+    makes for the same name and value, so the results are the same.
+    """
+
+    def header_fetch_parse(self, name, value):
+        if hasattr(value, "name"):
+            return value
+        return _parsed_header(self.header_factory, name, "".join(re.split(r"\n|\r", value)))
+
+
+PARSE_POLICY = _MemoPolicy()
+
 
 def read_email_file(path: Path) -> Iterator[SourceRecord]:
     """Yield one record per message of an ``.eml`` file or an mbox archive (``file:message N``)."""
@@ -102,7 +126,7 @@ def message_record(raw: bytes, location: str) -> SourceRecord:
 
 
 def _message_record(raw: bytes, location: str) -> SourceRecord:
-    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    msg = BytesParser(policy=PARSE_POLICY).parsebytes(raw)
     attachments = []
     try:
         for part in msg.iter_attachments():
