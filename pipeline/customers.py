@@ -43,9 +43,14 @@ FROM core.feedback_item AS f, jsonb_each_text(f.customer_ids) AS x(k, v)
 UPDATE_ITEMS_SQL = """
 UPDATE core.feedback_item AS f
 SET customer_key = ci.customer_key
-FROM core.customer_identifier AS ci
-WHERE f.customer_ids <> '{}'::jsonb
-  AND ci.identifier = (SELECT x.k || ':' || x.v FROM jsonb_each_text(f.customer_ids) AS x(k, v) ORDER BY 1 LIMIT 1)
+FROM core.feedback_item AS g
+-- the item's smallest identifier, computed once per item (a sub-select in the join condition ran twice)
+CROSS JOIN LATERAL (
+    SELECT min(x.k || ':' || x.v) AS identifier FROM jsonb_each_text(g.customer_ids) AS x(k, v)
+) AS smallest
+JOIN core.customer_identifier AS ci ON ci.identifier = smallest.identifier
+WHERE g.item_id = f.item_id
+  AND g.customer_ids <> '{}'::jsonb
   AND f.customer_key IS DISTINCT FROM ci.customer_key
 """
 

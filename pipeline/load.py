@@ -30,6 +30,7 @@ from sqlalchemy import Engine
 
 from voc.nlp.redact import redact
 from voc.pipeline.connectors.base import RecordError, SourceRecord
+from voc.pipeline.copy_merge import copy_merge
 from voc.pipeline.identity import customer_key, protect
 from voc.schemas import CONTRACT_VERSION, item_id, load_contract, validate_item
 
@@ -524,12 +525,10 @@ class _Chunk:
         if not good:
             return wrote
 
-        new = execute_values(
-            cur,
-            "INSERT INTO raw.record (load_id, source, location, record_hash, payload) VALUES %s"
-            " ON CONFLICT (source, record_hash) DO NOTHING RETURNING record_hash, record_id",
-            [(self.load_id, self.source, r.location, h, Json(r.payload)) for h, (r, _, _) in good.items()],
-            fetch=True,
+        new = copy_merge(
+            cur, "raw.record", ("load_id", "source", "location", "record_hash", "payload"),
+            ((self.load_id, self.source, r.location, h, json.dumps(r.payload)) for h, (r, _, _) in good.items()),
+            conflict="(source, record_hash) DO NOTHING", returning="record_hash, record_id",
         )
         report.loaded += len(new)
         report.duplicate += len(good) - len(new)

@@ -1,7 +1,9 @@
-"""Daily complaint trends: rebuild ``mart.complaint_trend_daily`` for one day from ``core.item_topic``.
+"""Daily complaint trends: rebuild ``mart.complaint_trend_daily`` for one day or a range from ``core.item_topic``.
 
 A day's rows depend only on the feedback given on that day and the 28 days before it, so
 rebuilding a day (a re-run or an Airflow backfill) reproduces the same rows, and replaces them.
+A range is rebuilt by one set-based statement: daily complaint counts once, baselines as window
+frames over them, instead of re-reading 28 days of history for every day.
 """
 
 from __future__ import annotations
@@ -15,57 +17,64 @@ MIN_VOLUME = 5  # fewer complaints than this in a cell is never a spike: two com
 Z_THRESHOLD = 3.0
 
 BUILD_SQL = """
-WITH today AS (
-    SELECT * FROM core.item_topic WHERE occurred_at >= :start AND occurred_at < :end
+WITH topics AS (  -- the range and the 28 days before its first day, read once
+    SELECT * FROM core.item_topic WHERE occurred_at >= :start - interval '28 days' AND occurred_at < :end
 ),
 
-history AS (
+daily AS (
     SELECT theme, topic, journey_stage, channel, occurred_on, count(*) FILTER (WHERE is_complaint) AS complaints
-    FROM core.item_topic
-    WHERE occurred_at >= :start - interval '28 days' AND occurred_at < :start
+    FROM topics
     GROUP BY 1, 2, 3, 4, 5
 ),
 
-baseline AS (
+baseline AS (  -- per cell and day, the days before it: the frames never include the day itself
     SELECT
-        theme, topic, journey_stage, channel,
-        COALESCE(sum(complaints) FILTER (WHERE occurred_on >= CAST(:day AS date) - 7), 0) / 7.0 AS baseline_7d,
-        sum(complaints) / 28.0 AS baseline_28d,
-        sqrt(greatest(sum(complaints ^ 2) / 28.0 - (sum(complaints) / 28.0) ^ 2, 0)) AS stddev_28d
-    FROM history
-    GROUP BY 1, 2, 3, 4
+        theme, topic, journey_stage, channel, occurred_on,
+        COALESCE(sum(complaints) OVER last_7d, 0) / 7.0 AS baseline_7d,
+        sum(complaints) OVER last_28d / 28.0 AS baseline_28d,
+        sqrt(greatest(sum(complaints ^ 2) OVER last_28d / 28.0 - (sum(complaints) OVER last_28d / 28.0) ^ 2, 0))
+            AS stddev_28d
+    FROM daily
+    WINDOW
+        cell AS (PARTITION BY theme, topic, journey_stage, channel ORDER BY occurred_on),
+        last_7d AS (cell RANGE BETWEEN interval '7 days' PRECEDING AND interval '1 day' PRECEDING),
+        last_28d AS (cell RANGE BETWEEN interval '28 days' PRECEDING AND interval '1 day' PRECEDING)
+),
+
+days AS (
+    SELECT * FROM topics WHERE occurred_at >= :start
 ),
 
 volumes AS (
     SELECT
-        theme, topic, journey_stage, channel,
+        theme, topic, journey_stage, channel, occurred_on,
         count(*) AS item_count,
         count(*) FILTER (WHERE is_complaint) AS complaint_count,
         avg(CASE WHEN is_negative THEN 1.0 WHEN is_negative IS NOT NULL THEN 0.0 END) AS negative_share,
         avg(sentiment) AS mean_sentiment,
         string_agg(DISTINCT taxonomy_version, ',') AS taxonomy_version
-    FROM today
-    GROUP BY 1, 2, 3, 4
+    FROM days
+    GROUP BY 1, 2, 3, 4, 5
 ),
 
 responses AS (  -- scores count once per survey response, however many texts it had
-    SELECT DISTINCT theme, topic, journey_stage, channel, record_id, nps, csat, ces FROM today
+    SELECT DISTINCT theme, topic, journey_stage, channel, occurred_on, record_id, nps, csat, ces FROM days
 ),
 
 scores AS (
     SELECT
-        theme, topic, journey_stage, channel,
+        theme, topic, journey_stage, channel, occurred_on,
         count(nps) AS nps_responses,
         100.0 * (count(*) FILTER (WHERE nps >= 9) - count(*) FILTER (WHERE nps <= 6)) / NULLIF(count(nps), 0) AS nps,
         avg(csat) AS mean_csat,
         avg(ces) AS mean_ces
     FROM responses
-    GROUP BY 1, 2, 3, 4
+    GROUP BY 1, 2, 3, 4, 5
 ),
 
 final AS (
     SELECT
-        CAST(:day AS date) AS trend_date,
+        volumes.occurred_on AS trend_date,
         volumes.theme, volumes.topic, volumes.journey_stage, volumes.channel,
         volumes.item_count, volumes.complaint_count, volumes.negative_share, volumes.mean_sentiment,
         scores.nps, scores.nps_responses, scores.mean_csat, scores.mean_ces,
@@ -76,8 +85,8 @@ final AS (
             / greatest(COALESCE(baseline.stddev_28d, 0), 1) AS complaint_zscore,
         volumes.taxonomy_version
     FROM volumes
-    JOIN scores USING (theme, topic, journey_stage, channel)
-    LEFT JOIN baseline USING (theme, topic, journey_stage, channel)
+    JOIN scores USING (theme, topic, journey_stage, channel, occurred_on)
+    LEFT JOIN baseline USING (theme, topic, journey_stage, channel, occurred_on)
 )
 
 INSERT INTO mart.complaint_trend_daily (
@@ -112,20 +121,30 @@ def build_day(
 
     Reads ``core.item_topic`` for that day and the 28 days before it.
     """
-    start = datetime.combine(day, time.min, tzinfo=UTC)
-    params = {"day": day, "start": start, "end": start + timedelta(days=1), "min_volume": min_volume,
+    return build_range(engine, day, day, min_volume=min_volume, z_threshold=z_threshold)[0]
+
+
+def build_range(
+    engine: Engine, first: date, last: date, *, min_volume: int = MIN_VOLUME, z_threshold: float = Z_THRESHOLD
+) -> list[TrendReport]:
+    """Replace the rows of every day from ``first`` to ``last`` inclusive (a backfill), in one transaction.
+
+    Reads ``core.item_topic`` once for the range and the 28 days before it; the rows are those that
+    rebuilding each day alone gives (tests/pipeline/test_trends.py holds the day-by-day statement).
+    """
+    if last < first:
+        return []
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    start = datetime.combine(first, time.min, tzinfo=UTC)
+    params = {"start": start, "end": start + timedelta(days=len(days)), "min_volume": min_volume,
               "z_threshold": z_threshold}
     with engine.begin() as conn:
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"voc-trends:{day}"})
-        conn.execute(text("DELETE FROM mart.complaint_trend_daily WHERE trend_date = :day"), {"day": day})
+        for day in days:  # the same lock a single day's rebuild takes, in date order so two ranges never deadlock
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"voc-trends:{day}"})
+        conn.execute(text("DELETE FROM mart.complaint_trend_daily WHERE trend_date BETWEEN :first AND :last"),
+                     {"first": first, "last": last})
         conn.execute(text(BUILD_SQL), params)
-        rows, spikes = conn.execute(text(
-            "SELECT count(*), count(*) FILTER (WHERE is_spike) FROM mart.complaint_trend_daily WHERE trend_date = :day"
-        ), {"day": day}).one()
-    return TrendReport(day, rows, spikes)
-
-
-def build_range(engine: Engine, first: date, last: date, **kwargs) -> list[TrendReport]:
-    """Rebuild every day from ``first`` to ``last`` inclusive (a backfill)."""
-    days = (last - first).days + 1
-    return [build_day(engine, first + timedelta(days=n), **kwargs) for n in range(days)]
+        counts = {day: (rows, spikes) for day, rows, spikes in conn.execute(text(
+            "SELECT trend_date, count(*), count(*) FILTER (WHERE is_spike) FROM mart.complaint_trend_daily"
+            " WHERE trend_date BETWEEN :first AND :last GROUP BY trend_date"), {"first": first, "last": last})}
+    return [TrendReport(day, *counts.get(day, (0, 0))) for day in days]

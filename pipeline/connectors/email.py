@@ -17,10 +17,11 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import getaddresses, parseaddr
+from email.policy import EmailPolicy
+from email.utils import format_datetime, getaddresses, parseaddr, parsedate_to_datetime
+from functools import lru_cache
 from pathlib import Path
 
 from voc.pipeline.connectors.base import RecordError, SourceRecord
@@ -41,6 +42,29 @@ class EmailOptions:
 
 
 # -- reading -----------------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=4096)
+def _parsed_header(factory, name: str, value: str):
+    return factory(name, value)
+
+
+class _MemoPolicy(EmailPolicy):
+    """``policy.default`` whose parsed header objects are remembered by (name, value).
+
+    The default policy parses a header again each time it is read, and ``get_body``, ``iter_attachments``
+    and ``get_content_charset`` read Content-Type and Content-Disposition many times per message: with
+    the header registry's parser that was most of a message's cost. The objects are the ones the registry
+    makes for the same name and value, so the results are the same.
+    """
+
+    def header_fetch_parse(self, name, value):
+        if hasattr(value, "name"):
+            return value
+        return _parsed_header(self.header_factory, name, "".join(re.split(r"\n|\r", value)))
+
+
+PARSE_POLICY = _MemoPolicy()
+
 
 def read_email_file(path: Path) -> Iterator[SourceRecord]:
     """Yield one record per message of an ``.eml`` file or an mbox archive (``file:message N``)."""
@@ -75,7 +99,44 @@ def _decode_part(part: EmailMessage, what: str) -> str:
                           f"of the {what} part") from None
 
 
+# Header values whose header-registry text is known without the registry's parser: plain printable ASCII
+# without encoded words, and for addresses and message ids only the plainest forms. Anything else is parsed.
+_PLAIN = re.compile(r"[\x20-\x7e\t]*")
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_ADDR_SPEC = rf"{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*"
+_MAILBOX = re.compile(rf"(?:[A-Za-z0-9]+(?: [A-Za-z0-9]+)* <{_ADDR_SPEC}>|{_ADDR_SPEC})")
+_AS_IS = {"subject": None, "in-reply-to": None, "references": None, "content-language": None,
+          "message-id": re.compile(rf"<{_ADDR_SPEC}>"), "from": _MAILBOX, "to": _MAILBOX}
+
+
+def _plain_header(msg: EmailMessage, name: str) -> tuple[bool, str | None]:
+    """Return (True, the text ``str(msg.get(name))`` would give) for a plain value, else (False, None)."""
+    key = name.lower()
+    raw = next((value for field, value in msg.raw_items() if field.lower() == key), None)
+    if raw is None:
+        return True, None
+    if not isinstance(raw, str):
+        return False, None
+    value = "".join(re.split(r"\n|\r", raw))
+    if not _PLAIN.fullmatch(value) or "=?" in value:
+        return False, None
+    if key == "date":  # what the registry's DateHeader gives: the date re-formatted, or the text it cannot read
+        try:
+            return True, format_datetime(parsedate_to_datetime(value)) if value else ""
+        except ValueError:
+            return True, value
+        except Exception:  # noqa: BLE001 - the registry's own path decides what such a value means
+            return False, None
+    if key in _AS_IS and (_AS_IS[key] is None or _AS_IS[key].fullmatch(value)):
+        return True, value
+    return False, None
+
+
 def _header(msg: EmailMessage, name: str) -> str | None:
+    plain, value = _plain_header(msg, name)
+    if plain:
+        value = " ".join(value.split()) if value is not None else None
+        return value or None
     try:
         value = msg.get(name)
     except (IndexError, ValueError, TypeError):  # a header the parser cannot even fold back
@@ -102,7 +163,7 @@ def message_record(raw: bytes, location: str) -> SourceRecord:
 
 
 def _message_record(raw: bytes, location: str) -> SourceRecord:
-    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    msg = BytesParser(policy=PARSE_POLICY).parsebytes(raw)
     attachments = []
     try:
         for part in msg.iter_attachments():

@@ -7,9 +7,8 @@ Text is decoded as strict UTF-8 per record: a row or line with undecodable bytes
 from __future__ import annotations
 
 import csv
-import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,14 +40,20 @@ def undecodable_reason(text: str, where: str = "") -> str | None:
 
 
 def read_csv(path: Path, *, delimiter: str = ",") -> Iterator[SourceRecord]:
-    """Yield one record per CSV row (header = column names), located at the row's first line."""
-    data = path.read_bytes()
-    text = data[len(BOM):].decode("utf-8", "surrogateescape") if data.startswith(BOM) else \
-        data.decode("utf-8", "surrogateescape")
+    """Yield one record per CSV row (header = column names), located at the row's first line.
+
+    The file is streamed (a leading BOM dropped, undecodable bytes kept as surrogates): memory stays
+    that of one row however large the file.
+    """
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+        yield from _read_csv(path, fh, delimiter)
+
+
+def _read_csv(path: Path, fh: Iterable[str], delimiter: str) -> Iterator[SourceRecord]:
     consumed: list[str] = []
 
     def lines():
-        for line in io.StringIO(text, newline=""):
+        for line in fh:
             consumed.append(line)
             yield line
 
