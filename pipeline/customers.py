@@ -19,6 +19,7 @@ from pathlib import Path
 from psycopg2.extras import execute_values
 from sqlalchemy import Engine
 
+from voc.pipeline.db.transaction import raw_transaction
 from voc.pipeline.identity import IDENTIFIER_KINDS, protect
 
 SAME_ITEM_LINKS_SQL = """
@@ -115,14 +116,10 @@ def load_crm_links(engine: Engine, path: Path, *, source: str = "crm") -> int:
             rows += [(a, b, "crm_link", source, f"{path.name}:{reader.line_num}") for a in ids[:1] for b in ids[1:]]
     if not rows:
         return 0
-    raw_conn = engine.raw_connection()
-    try:
+    with raw_transaction(engine) as raw_conn:
         with raw_conn.cursor() as cur:
             new = execute_values(cur, "INSERT INTO core.identity_link (identifier_a, identifier_b, rule, source,"
                                       " evidence) VALUES %s ON CONFLICT DO NOTHING RETURNING 1", rows, fetch=True)
-        raw_conn.commit()
-    finally:
-        raw_conn.close()
     return len(new)
 
 
@@ -133,8 +130,7 @@ def resolve_customers(engine: Engine) -> ResolveReport:
     ``core.customer_identifier``, ``core.customer_key_merge`` and ``core.feedback_item.customer_key``.
     """
     report = ResolveReport()
-    raw_conn = engine.raw_connection()
-    try:
+    with raw_transaction(engine) as raw_conn:
         with raw_conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(hashtext('voc-identity'))")
             cur.execute(SAME_ITEM_LINKS_SQL)
@@ -181,10 +177,4 @@ def resolve_customers(engine: Engine) -> ResolveReport:
             report.identifiers = len(kinds)
             report.customers = len(components.groups())
             report.merges = len(merges)
-        raw_conn.commit()
-    except BaseException:
-        raw_conn.rollback()
-        raise
-    finally:
-        raw_conn.close()
     return report

@@ -15,6 +15,8 @@ from pathlib import Path
 from psycopg2.extras import Json, execute_values
 from sqlalchemy import Engine
 
+from voc.pipeline.db.transaction import raw_transaction
+
 CLAIM_NEW_SQL = """
 SELECT f.item_id, f.text, f.channel, f.survey_id
 FROM core.feedback_item AS f
@@ -88,13 +90,11 @@ def _run(engine: Engine, tagger, claim_sql: str, recheck_sql: str, size: int,
     from voc.nlp import Item
 
     params = {"size": size, "nlp": tagger.nlp_version, "taxonomy": tagger.taxonomy_version, "after": after}
-    raw_conn = engine.raw_connection()
-    try:
+    with raw_transaction(engine) as raw_conn:
         with raw_conn.cursor() as cur:
             cur.execute(claim_sql, params)
             claimed = cur.fetchall()
             if not claimed:
-                raw_conn.commit()
                 return 0, 0, None
             cur.execute(recheck_sql, {**params, "ids": [str(row[0]) for row in claimed]})
             done_meanwhile = {row[0] for row in cur.fetchall()}
@@ -103,12 +103,6 @@ def _run(engine: Engine, tagger, claim_sql: str, recheck_sql: str, size: int,
             rows = [_row(item.id, tags, tagger) for item, tags in zip(items, tagger.tag(items), strict=True)]
             if rows:
                 execute_values(cur, UPSERT_SQL, rows, template=ROW_TEMPLATE)
-        raw_conn.commit()
-    except BaseException:
-        raw_conn.rollback()
-        raise
-    finally:
-        raw_conn.close()
     return len(claimed), len(items), str(claimed[-1][0])
 
 

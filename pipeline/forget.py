@@ -34,6 +34,7 @@ from psycopg2 import sql
 from psycopg2.extras import Json
 from sqlalchemy import Engine
 
+from voc.pipeline.db.transaction import raw_transaction
 from voc.pipeline.identity import HASHED_KINDS, normalise, protect
 
 log = logging.getLogger(__name__)
@@ -433,8 +434,7 @@ def forget(engine: Engine, *, customer: str | None = None, email: str | None = N
     customer = customer.strip() if customer else None
     email = email.strip() if email else None
     report = ForgetReport()
-    raw_conn = engine.raw_connection()
-    try:
+    with raw_transaction(engine) as raw_conn:
         with raw_conn.cursor() as cur:
             eraser = _Eraser(cur)
             eraser.lock()
@@ -462,12 +462,6 @@ def forget(engine: Engine, *, customer: str | None = None, email: str | None = N
             raw_conn.rollback()
             report.erasure_id = None
             return report
-        raw_conn.commit()
-    except BaseException:
-        raw_conn.rollback()
-        raise
-    finally:
-        raw_conn.close()
     if exports is not None:
         report.exports_rewritten = rewrite_exports(engine, Path(exports), terms)
     return report

@@ -31,6 +31,7 @@ from sqlalchemy import Engine
 from voc.nlp.redact import redact
 from voc.pipeline.connectors.base import RecordError, SourceRecord
 from voc.pipeline.copy_merge import copy_merge
+from voc.pipeline.db.transaction import raw_transaction
 from voc.pipeline.identity import customer_key, protect
 from voc.schemas import CONTRACT_VERSION, item_id, load_contract, validate_item
 
@@ -237,14 +238,11 @@ def content_hash(item: dict, key: str | None) -> str | None:
 
 def read_state(engine: Engine, source: str, prefix: str = "") -> dict[str, object]:
     """Return the stored state of a source (``raw.source_state``), by state key, optionally by key prefix."""
-    raw_conn = engine.raw_connection()
-    try:
+    with raw_transaction(engine) as raw_conn:
         with raw_conn.cursor() as cur:
             cur.execute("SELECT state_key, value FROM raw.source_state WHERE source = %s AND state_key LIKE %s",
                         (source, prefix.replace("%", r"\%").replace("_", r"\_") + "%"))
             return dict(cur.fetchall())
-    finally:
-        raw_conn.close()
 
 
 def load_records(
@@ -277,8 +275,7 @@ def load_records(
     if oversize not in OVERSIZE_POLICIES:
         raise ValueError(f"oversize policy must be one of {', '.join(OVERSIZE_POLICIES)}, got {oversize!r}")
     report = LoadReport(source=source, location=location)
-    raw_conn = engine.raw_connection()
-    try:
+    with raw_transaction(engine) as raw_conn:
         with raw_conn.cursor() as cur:
             # One loader per source at a time; others wait rather than interleave.
             cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"voc-load:{source}",))
@@ -306,12 +303,6 @@ def load_records(
             values = state() if callable(state) else state
             if values:
                 write_state(cur, source, values)
-        raw_conn.commit()
-    except BaseException:
-        raw_conn.rollback()
-        raise
-    finally:
-        raw_conn.close()
     if report.load_id is not None:
         _judge(engine, report, gate)
     return report

@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from psycopg2.extras import Json
 from sqlalchemy import Engine
 
+from voc.pipeline.db.transaction import raw_transaction
+
 TOMBSTONE = {"_removed": {"by": "retention"}}
 BATCH = 5_000  # rows per transaction: a night's purge never holds long locks on raw.record
 
@@ -36,8 +38,7 @@ def purge_raw_payloads(engine: Engine, older_than: timedelta, *, as_of: datetime
     cutoff = _cutoff(older_than, as_of)
     purged = 0
     while True:
-        raw_conn = engine.raw_connection()
-        try:
+        with raw_transaction(engine) as raw_conn:
             with raw_conn.cursor() as cur:
                 cur.execute(
                     "UPDATE raw.record SET payload = %(tombstone)s WHERE record_id IN ("
@@ -45,12 +46,6 @@ def purge_raw_payloads(engine: Engine, older_than: timedelta, *, as_of: datetime
                     " ORDER BY record_id LIMIT %(size)s FOR UPDATE SKIP LOCKED)",
                     {"tombstone": Json(TOMBSTONE), "cutoff": cutoff, "size": batch_size})
                 done = cur.rowcount
-            raw_conn.commit()
-        except BaseException:
-            raw_conn.rollback()
-            raise
-        finally:
-            raw_conn.close()
         purged += done
         if done < batch_size:
             return purged

@@ -17,6 +17,7 @@ from pathlib import Path
 from psycopg2.extras import Json, execute_values
 from sqlalchemy import Engine
 
+from voc.pipeline.db.transaction import raw_transaction
 from voc.pipeline.quality.errors import BatchesHeld, HeldBatch, QualityGateError
 from voc.pipeline.quality.settings import data_docs_dir, thresholds_for
 
@@ -86,8 +87,7 @@ class QualityGate:
             return Verdict(load_id, batch["source"], batch["location"], batch["status"], reason=batch["held_reason"],
                            judged=False)
         run, errors, warnings = self._validate_batch(batch)
-        raw_conn = self.engine.raw_connection()
-        try:
+        with raw_transaction(self.engine) as raw_conn:
             with raw_conn.cursor() as cur:
                 # the loaders of this source wait: publishing sees every item they have committed
                 cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"voc-load:{batch['source']}",))
@@ -108,12 +108,6 @@ class QualityGate:
                     verdict.items = _publish(cur, load_id)
                     cur.execute("UPDATE raw.load_batch SET status = 'published', published_at = now(),"
                                 " checked_at = now(), item_count = %s WHERE load_id = %s", (verdict.items, load_id))
-            raw_conn.commit()
-        except BaseException:
-            raw_conn.rollback()
-            raise
-        finally:
-            raw_conn.close()
         if verdict.status == "held":
             log.warning("quality gate held %s", verdict.held())
         return verdict
@@ -217,8 +211,7 @@ def _jsonb(value):
 
 def release(engine: Engine, load_id: int, *, by: str, note: str | None = None) -> Verdict:
     """Publish a held batch after review: its staged items go to core; the hold's reason is kept."""
-    raw_conn = engine.raw_connection()
-    try:
+    with raw_transaction(engine) as raw_conn:
         with raw_conn.cursor() as cur:
             cur.execute("SELECT source, location, status, held_reason FROM raw.load_batch WHERE load_id = %s",
                         (int(load_id),))
@@ -235,12 +228,6 @@ def release(engine: Engine, load_id: int, *, by: str, note: str | None = None) -
             cur.execute("UPDATE raw.load_batch SET status = 'published', published_at = now(), released_at = now(),"
                         " released_by = %s, release_note = %s, item_count = %s WHERE load_id = %s",
                         (by, note, items, load_id))
-        raw_conn.commit()
-    except BaseException:
-        raw_conn.rollback()
-        raise
-    finally:
-        raw_conn.close()
     return Verdict(load_id, source, row[1], "published", items=items, reason=reason)
 
 
