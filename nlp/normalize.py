@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.symbols import NORM, ORTH
 from spacy.tokens import Doc
 
+from voc.nlp.docdata import EMOJI, HASHTAGS, MENTIONS, URLS
 from voc.nlp.lemmatize import lemma_table
 
 for _name in ("urls", "mentions", "hashtags", "emoji"):
@@ -145,8 +146,8 @@ class Normalizer:
             for i, t in enumerate(texts):
                 if i not in taken and len(t) > 2 and t.isascii() and ELONGATED.search(t.lower()):
                     doc[i].norm_ = squeeze(t.lower())
-        underscore = doc._
-        underscore.urls, underscore.mentions, underscore.hashtags, underscore.emoji = urls, mentions, hashtags, emoji
+        data = doc.user_data  # doc._.urls, .mentions, .hashtags, .emoji (see voc.nlp.docdata)
+        data[URLS], data[MENTIONS], data[HASHTAGS], data[EMOJI] = urls, mentions, hashtags, emoji
         return doc
 
 

@@ -32,6 +32,7 @@ from vaderSentiment.vaderSentiment import (
     allcap_differential,
 )
 
+from voc.nlp.docdata import EMOJI, HASHTAGS, LANGUAGE, MENTIONS, SENTENCES, SENTIMENT, SENTIMENT_LABEL, TOPICS, URLS
 from voc.nlp.lemmatize import lemma_of, token_table
 from voc.nlp.lexicon import ADJECTIVE_BOOSTERS, EMOJI_VALENCE, PHRASE_VALENCE, REQUEST_WORDS, WORD_VALENCE, token_cues
 from voc.nlp.normalize import hashtag_words, text_of
@@ -245,10 +246,10 @@ class FeedbackSentiment:
         self.lexicon = self.vader.lexicon
 
     def __call__(self, doc: Doc) -> Doc:
-        ext = doc._
-        if not text_of(doc).strip() or ext.language not in (None, "en"):
-            ext.sentiment = ext.sentiment_label = None
-            ext.sentences = []
+        data = doc.user_data  # doc._ values (see voc.nlp.docdata)
+        if not text_of(doc).strip() or data.get(LANGUAGE) not in (None, "en"):
+            data[SENTIMENT] = data[SENTIMENT_LABEL] = None
+            data[SENTENCES] = []
             return doc
         starts = sentence_starts(doc)
         units = self._clauses(token_table(doc).norms, starts)
@@ -261,7 +262,7 @@ class FeedbackSentiment:
         for start, valence in token_cues(table.norms, table.punct, table.num):
             extra[sentence_of(unit_starts, start)].append(valence)
         complaints = [0] * len(units)
-        topics = ext.topics
+        topics = data.get(TOPICS, ())
         for hit in topics:
             if not hit.complaint:
                 continue
@@ -272,9 +273,9 @@ class FeedbackSentiment:
                     continue
                 seen.add(unit)
                 complaints[unit] += 1
-        hashtags = set(ext.hashtags)
-        skip = set(ext.mentions) | set(ext.urls) | {i - 1 for i in hashtags}
-        emoji = dict(ext.emoji)
+        hashtags = set(data.get(HASHTAGS, ()))
+        skip = set(data.get(MENTIONS, ())) | set(data.get(URLS, ())) | {i - 1 for i in hashtags}
+        emoji = dict(data.get(EMOJI, ()))
         asking = "?" in text_of(doc) or not REQUEST_WORDS.isdisjoint(table.norms)
         scores: list[float | None] = []
         weights: list[float] = []
@@ -283,16 +284,16 @@ class FeedbackSentiment:
             scores.append(score)
             weights.append(0.0 if score is None else (0.5 + abs(score)) * (self.contrast_weight if contrast else 1.0)
                            * (self.negative_weight if score < 0 else 1.0))
-        ext.sentences = self._sentences(table, starts, units, scores, weights)
+        data[SENTENCES] = self._sentences(table, starts, units, scores, weights)
         scored = [(s, w) for s, w in zip(scores, weights, strict=True) if s is not None]
         if not scored:
-            ext.sentiment, ext.sentiment_label = 0.0, "neutral"
+            data[SENTIMENT], data[SENTIMENT_LABEL] = 0.0, "neutral"
         else:
             score = sum(s * w for s, w in scored) / sum(w for _, w in scored)
             worst = min(s for s, _ in scored)
             if worst <= self.dominant_negative:
                 score = min(score, worst)  # one clearly negative clause makes a piece of feedback a complaint
-            ext.sentiment, ext.sentiment_label = score, label_for(score, self.positive_at, self.negative_at)
+            data[SENTIMENT], data[SENTIMENT_LABEL] = score, label_for(score, self.positive_at, self.negative_at)
         for hit in topics:  # a topic's sentiment comes from the clauses that carry its evidence
             values = [scores[i] for i in {sentence_of(unit_starts, ev.token_start) for ev in hit.evidence}
                       if scores[i] is not None]

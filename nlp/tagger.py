@@ -13,6 +13,7 @@ from pathlib import Path
 
 from spacy.tokens import Doc
 
+from voc.nlp import docdata
 from voc.nlp.normalize import text_of
 from voc.nlp.pipeline import NLP_VERSION, build_nlp, resolve_taxonomy
 from voc.nlp.redact import redact
@@ -47,7 +48,7 @@ class Tagger:
                 doc = self.nlp.make_doc(text)
                 doc.user_data["voc_text"] = text
                 if item.channel is not None or item.survey_id is not None:  # both default to None
-                    doc._.channel, doc._.survey_id = item.channel, item.survey_id
+                    doc.user_data[docdata.CHANNEL], doc.user_data[docdata.SURVEY_ID] = item.channel, item.survey_id
                 pending.append(item)
                 yield doc
 
@@ -62,19 +63,19 @@ class Tagger:
 
 def result(item: Item, doc: Doc) -> dict:
     """The tags of one item: the ``voc tag`` output row, plus per-sentence scores."""
-    ext = doc._
-    sentiment = score = ext.sentiment
+    data = doc.user_data  # the doc._ values, read directly (see voc.nlp.docdata)
+    sentiment = score = data.get(docdata.SENTIMENT)
     if score is not None:
-        sentiment = {"label": ext.sentiment_label, "score": round(score, 4)}
+        sentiment = {"label": data.get(docdata.SENTIMENT_LABEL), "score": round(score, 4)}
     return {
         "id": item.id,
-        "language": ext.language,
+        "language": data.get(docdata.LANGUAGE),
         "redacted_text": text_of(doc) if item.text is not None else None,
         "sentiment": sentiment,
-        "topics": [hit.as_dict() for hit in ext.topics],
-        "journey_stage": ext.journey_stage,
-        "stage_reason": ext.stage_reason,
-        "is_complaint": ext.is_complaint,
-        "intents": list(ext.intents),
-        "sentences": [{"start": s, "end": e, "score": v} for s, e, v in ext.sentences],
+        "topics": [hit.as_dict() for hit in data.get(docdata.TOPICS, ())],
+        "journey_stage": data.get(docdata.JOURNEY_STAGE),
+        "stage_reason": data.get(docdata.STAGE_REASON),
+        "is_complaint": data.get(docdata.IS_COMPLAINT, False),
+        "intents": list(data.get(docdata.INTENTS, ())),
+        "sentences": [{"start": s, "end": e, "score": v} for s, e, v in data.get(docdata.SENTENCES, ())],
     }

@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
+from voc.nlp.docdata import HASHTAGS, TOPICS
 from voc.nlp.lemmatize import lemma_of, token_table
 from voc.nlp.normalize import text_of
 from voc.nlp.taxonomy import Taxonomy, Topic, cached_taxonomy
@@ -155,7 +156,7 @@ class TopicMatcher:
     def __call__(self, doc: Doc) -> Doc:
         if self.taxonomy is None:
             raise ValueError("voc_topic_matcher has no taxonomy: pass config taxonomy=PATH or call .use(taxonomy)")
-        ext = doc._
+        data = doc.user_data  # doc._ values (see voc.nlp.docdata)
         strings = doc.vocab.strings
         table = token_table(doc)
         norms = table.norms
@@ -169,12 +170,12 @@ class TopicMatcher:
             for match_id, start, end in self.patterns(doc):
                 topic, n = strings[match_id].split(SEP, 1)
                 found.append((topic, start, end, f"pattern:{topic}{n}"))
-        for i in ext.hashtags:
+        for i in data.get(HASHTAGS, ()):
             hit = self.hashtags.get(norms[i]) or self.hashtags.get(table.lemmas[i])
             if hit:
                 found.append((hit[0], i - 1, i + 1, f"hashtag:{hit[1]}"))
         if not found:
-            ext.topics = []
+            data[TOPICS] = []
             return doc
         starts = table.sent_starts
         if self.has_excludes:
@@ -195,7 +196,7 @@ class TopicMatcher:
                 continue
             start_char, end_char = table.char_span(start, end)
             hit.evidence.append(Evidence(start_char, end_char, text[start_char:end_char], rule, start, end))
-        ext.topics = list(hits.values())
+        data[TOPICS] = list(hits.values())
         return doc
 
 
