@@ -168,8 +168,7 @@ class FeedbackVader(SentimentIntensityAnalyzer):
         n = len(words)
         if lw is None:
             lw = [w.lower() for w in words]
-        caps = [w.isupper() for w in words]
-        is_cap_diff = 0 < n - sum(caps) < n
+        is_cap_diff = 0 < n - sum(map(str.isupper, words)) < n  # a word's case is read only where a rule needs it
         sentiments = [0.0] * n
         for i in [k for k, lower in enumerate(lw) if lower in lexicon]:
             lower = lw[i]
@@ -181,7 +180,7 @@ class FeedbackVader(SentimentIntensityAnalyzer):
             if (i > 0 and lw[i - 1] == "no") or (i > 1 and lw[i - 2] == "no") or (
                     i > 2 and lw[i - 3] == "no" and lw[i - 1] in ("or", "nor")):
                 valence = lexicon[lower] * N_SCALAR
-            if caps[i] and is_cap_diff:
+            if is_cap_diff and words[i].isupper():
                 valence += C_INCR if valence > 0 else -C_INCR
             for back in range(3):
                 if i <= back:
@@ -192,7 +191,7 @@ class FeedbackVader(SentimentIntensityAnalyzer):
                 scalar = 0.0
                 if before in BOOSTER_DICT:
                     scalar = BOOSTER_DICT[before] * (-1 if valence < 0 else 1)
-                    if caps[i - back - 1] and is_cap_diff:
+                    if is_cap_diff and words[i - back - 1].isupper():
                         scalar += C_INCR if valence > 0 else -C_INCR
                     scalar *= (1.0, 0.95, 0.9)[back]
                 valence += scalar

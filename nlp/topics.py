@@ -183,8 +183,9 @@ class TopicMatcher:
             found = [f for f in found if (f[0], sentence_of(starts, f[1])) not in blocked]
         # a match strictly inside a longer one belongs to that longer phrase ("late refund" is about the refund,
         # "#delayed" is one piece of evidence, not two)
-        found = [f for f in found if not any(
-            g[1] <= f[1] and f[2] <= g[2] and (g[2] - g[1]) > (f[2] - f[1]) for g in found)]
+        if len({f[2] - f[1] for f in found}) > 1:  # spans of one length cannot lie strictly inside each other
+            found = [f for f in found if not any(
+                g[1] <= f[1] and f[2] <= g[2] and (g[2] - g[1]) > (f[2] - f[1]) for g in found)]
         text = text_of(doc)
         hits: dict[str, TopicHit] = {}
         for topic_id, start, end, rule in sorted(found, key=lambda f: (f[1], f[2])):
