@@ -243,6 +243,8 @@ class FeedbackSentiment:
             self.cues.add(phrase, [doc])
             self.cue_valence[phrase] = valence
         self.lexicon = self.vader.lexicon
+        # norm -> whether its lemma may stand in for it (not in the lexicon, inflected, not neutralised)
+        self.inflected: dict[str, bool] = {}
 
     def __call__(self, doc: Doc) -> Doc:
         data = doc.user_data  # doc._ values (see voc.nlp.docdata)
@@ -325,6 +327,9 @@ class FeedbackSentiment:
         words, exclaims, questions, request = [], 0, 0, False
         lexicon = self.lexicon
         texts, norms, lemmas, punct = table.texts, table.norms, table.lemmas, table.punct
+        inflected = self.inflected
+        if len(inflected) > 200_000:  # one entry per distinct norm: keep it bounded
+            inflected.clear()
         for i in range(start, end):
             if i in skip:
                 continue
@@ -346,7 +351,11 @@ class FeedbackSentiment:
             norm = norms[i]
             if norm == "no" and i + 1 < len(texts) and any(c.isdigit() for c in texts[i + 1]):
                 norm = "number"  # "flight no 123", "order no. 4567"
-            if norm not in lexicon and norm.endswith(INFLECTED) and norm not in NEUTRALISED and lemmas[i] in lexicon:
+            may_inflect = inflected.get(norm)
+            if may_inflect is None:
+                may_inflect = inflected[norm] = norm not in lexicon and norm.endswith(INFLECTED) and \
+                    norm not in NEUTRALISED
+            if may_inflect and lemmas[i] in lexicon:
                 norm = lemmas[i]  # "troubles", "failed": VADER's lexicon lists one form only
             request = request or norm in REQUEST_WORDS
             words.append(norm.upper() if len(text) > 1 and text.isupper() else norm)
