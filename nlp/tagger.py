@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.tokens import Doc
+from spacy.util import raise_error
 
 from voc.nlp import docdata
 from voc.nlp.normalize import text_of
@@ -52,7 +53,17 @@ class Tagger:
                 pending.append(item)
                 yield doc
 
-        for doc in self.nlp.pipe(prepared(), batch_size=self.batch_size):
+        procs = [proc for _, proc in self.nlp.pipeline]
+        if self.nlp.default_error_handler is not raise_error or any(
+                hasattr(proc, "pipe") or hasattr(proc, "get_error_handler") for proc in procs):
+            for doc in self.nlp.pipe(prepared(), batch_size=self.batch_size):
+                yield pending.popleft(), doc
+            return
+        # every component works doc by doc and errors propagate: what nlp.pipe would do, without its
+        # generator per component
+        for doc in prepared():
+            for proc in procs:
+                doc = proc(doc)
             yield pending.popleft(), doc
 
     def tag(self, items: Iterable[Item]) -> Iterator[dict]:
