@@ -57,7 +57,9 @@ class TokenTable:
         rows = len(array)
         columns = array.T.tolist() if rows else [[] for _ in range(8)]
         orths, norms, lemma_ids, punct, alpha, num, idx, sent_start = columns
-        self.texts = [strings[o] for o in orths]
+        known_texts = doc.user_data.get("voc_orths")  # (orths, texts) as voc_normalizer read them
+        self.texts = known_texts[1] if known_texts is not None and known_texts[0] == orths else \
+            [strings[o] for o in orths]
         if lemmas is not None and rows:
             ids = {} if ids is None else ids
             known = [ids.get(n) for n in norms]

@@ -128,6 +128,7 @@ class Normalizer:
         array = doc.to_array([ORTH, LIKE_URL, IS_ALPHA, SPACY])
         orths, like_url, alpha, space = array.T.tolist() if len(array) else ([], [], [], [])
         texts = [strings[o] for o in orths]
+        doc.user_data["voc_orths"] = (orths, texts)  # the token table reuses the texts (see TokenTable)
         mentions = [i for i, t in enumerate(texts) if t[0] == "@" and len(t) > 1] if "@" in text else []
         taken = set(mentions)
         urls = [i for i, u in enumerate(like_url) if u and i not in taken]
