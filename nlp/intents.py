@@ -87,10 +87,10 @@ class SequenceMatcher:
             return True
         n = len(lemmas)
         by_first = self.by_first
-        for i in range(n - 1):
-            seconds = by_first.get(lemmas[i])
-            if seconds is None:
-                continue
+        if by_first.keys().isdisjoint(lemmas):  # no token opens a sequence (most docs for most matchers)
+            return False
+        for i in [k for k in range(n - 1) if lemmas[k] in by_first]:
+            seconds = by_first[lemmas[i]]
             for second in (lemmas[i + 1], ANY):
                 for seq in seconds.get(second, ()):
                     if i + len(seq) <= n and all(s == ANY or s == lemmas[i + k] for k, s in enumerate(seq) if k > 1):
