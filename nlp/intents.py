@@ -11,6 +11,8 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from voc.nlp.docdata import INTENTS as INTENTS_KEY
+from voc.nlp.docdata import IS_COMPLAINT, MENTIONS, SENTENCES, SENTIMENT_LABEL, TOPICS
 from voc.nlp.lemmatize import token_table
 from voc.nlp.normalize import text_of
 
@@ -85,10 +87,10 @@ class SequenceMatcher:
             return True
         n = len(lemmas)
         by_first = self.by_first
-        for i in range(n - 1):
-            seconds = by_first.get(lemmas[i])
-            if seconds is None:
-                continue
+        if by_first.keys().isdisjoint(lemmas):  # no token opens a sequence (most docs for most matchers)
+            return False
+        for i in [k for k in range(n - 1) if lemmas[k] in by_first]:
+            seconds = by_first[lemmas[i]]
             for second in (lemmas[i + 1], ANY):
                 for seq in seconds.get(second, ()):
                     if i + len(seq) <= n and all(s == ANY or s == lemmas[i + k] for k, s in enumerate(seq) if k > 1):
@@ -101,25 +103,25 @@ class IntentFlagger:
         self.matchers = {"suggestion": SequenceMatcher(SUGGESTION), "churn_risk": SequenceMatcher(CHURN)}
 
     def __call__(self, doc: Doc) -> Doc:
-        ext = doc._
+        data = doc.user_data  # doc._ values (see voc.nlp.docdata)
         found = set()
         # a complaint topic counts unless its own sentences are positive ("arrived on time, thanks"); any topic
         # counts when its own sentences are negative, even in an item that is positive overall ("love the deal
         # but the page never loads"), as core.item_topic counts a topic with negative sentiment as a complaint
         complaint_topic = any(hit.sentiment_label == "negative" or (hit.complaint and hit.sentiment_label != "positive")
-                              for hit in ext.topics)
-        label = ext.sentiment_label
+                              for hit in data.get(TOPICS, ()))
+        label = data.get(SENTIMENT_LABEL)
         if complaint_topic or label == "negative":
             found.add("complaint")
-        if any(score >= PRAISE_AT for _, _, score in ext.sentences) and label != "negative":
+        if any(score >= PRAISE_AT for _, _, score in data.get(SENTENCES, ())) and label != "negative":
             found.add("praise")
         table = token_table(doc)
-        if "?" in text_of(doc) or self._starts_with_wh(doc, ext.mentions, table):
+        if "?" in text_of(doc) or self._starts_with_wh(doc, data.get(MENTIONS, ()), table):
             found.add("question")
         lemmas = [lemma.lower() for lemma in table.lemmas]
         found.update(name for name, matcher in self.matchers.items() if matcher.found(lemmas))
-        ext.intents = [name for name in INTENTS if name in found]
-        ext.is_complaint = "complaint" in found
+        data[INTENTS_KEY] = [name for name in INTENTS if name in found]
+        data[IS_COMPLAINT] = "complaint" in found
         return doc
 
     @staticmethod

@@ -16,6 +16,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from voc.nlp.docdata import LANGUAGE, MENTIONS, URLS
 from voc.nlp.lemmatize import lemma_table, token_table
 
 if not Doc.has_extension("language"):
@@ -56,23 +57,23 @@ class LanguageDetector:
         self.stats = {"cheap": 0, "lingua": 0}
 
     def __call__(self, doc: Doc) -> Doc:
-        ext = doc._
+        data = doc.user_data  # doc._ values (see voc.nlp.docdata)
         table = token_table(doc)
-        skip = set(ext.mentions) | set(ext.urls)
+        skip = set(data.get(MENTIONS, ())) | set(data.get(URLS, ()))
         words = [norm for i, norm in enumerate(table.norms) if table.alpha[i] and i not in skip]
         if not words:
-            ext.language = None
+            data[LANGUAGE] = None
             return doc
         markers = sum(1 for w in words if w in ENGLISH_MARKERS)
         if markers >= 2 or (markers and len(words) <= 6) or \
                 sum(1 for w in words if w in self.english) >= self.english_share * len(words):
             self.stats["cheap"] += 1
-            ext.language = "en"
+            data[LANGUAGE] = "en"
             return doc
         self.stats["lingua"] += 1
         text = " ".join(t for i, t in enumerate(table.texts) if i not in skip)
         found = _detector(self.languages).detect_language_of(text)
-        ext.language = found.iso_code_639_1.name.lower() if found is not None else None
+        data[LANGUAGE] = found.iso_code_639_1.name.lower() if found is not None else None
         return doc
 
 

@@ -46,35 +46,46 @@ class TokenTable:
 
     __slots__ = ("texts", "norms", "lemmas", "punct", "alpha", "num", "idx", "sent_starts")
 
-    def __init__(self, doc: Doc, lemmas: dict[str, str] | None = None, ids: dict[str, int] | None = None) -> None:
+    def __init__(self, doc: Doc, lemmas: dict[str, str] | None = None,
+                 ids: dict[int, tuple[str, str, int]] | None = None) -> None:
         """Read the attributes of every token through arrays (no Token objects); with ``lemmas``, also
-        set each token's lemma from that lookup table keyed by the norm (``ids`` remembers string-store
-        ids of lemmas already added to this doc's vocab)."""
+        set each token's lemma from that lookup table keyed by the norm (``ids`` remembers, per norm id,
+        the norm, its lemma and the lemma's id in this doc's string store, once added there)."""
         strings = doc.vocab.strings
         # one column per attribute (the transposed array), so each list below is built in one pass
         array = doc.to_array([ORTH, NORM, LEMMA, IS_PUNCT, IS_ALPHA, LIKE_NUM, IDX, SENT_START])
         rows = len(array)
         columns = array.T.tolist() if rows else [[] for _ in range(8)]
         orths, norms, lemma_ids, punct, alpha, num, idx, sent_start = columns
-        self.texts = [strings[o] for o in orths]
-        self.norms = [strings[n] for n in norms]
-        if lemmas is not None:
-            self.lemmas = [lemmas.get(n, n) for n in self.norms]
-            if rows:
-                ids = {} if ids is None else ids
-                for lemma in self.lemmas:
-                    if lemma not in ids:
-                        ids[lemma] = strings.add(lemma)
-                array = numpy.array([ids[lemma] for lemma in self.lemmas], dtype="uint64")
-                doc.from_array([LEMMA], array.reshape(-1, 1))
+        known_texts = doc.user_data.get("voc_orths")  # (orths, texts) as voc_normalizer read them
+        self.texts = known_texts[1] if known_texts is not None and known_texts[0] == orths else \
+            [strings[o] for o in orths]
+        if lemmas is not None and rows:
+            ids = {} if ids is None else ids
+            known = [ids.get(n) for n in norms]
+            if None in known:
+                for k, n in enumerate(norms):
+                    if known[k] is None:
+                        norm = strings[n]
+                        lemma = lemmas.get(norm, norm)
+                        known[k] = ids[n] = (norm, lemma, strings.add(lemma))
+            norm_list, lemma_list, new_ids = zip(*known, strict=True)
+            self.norms, self.lemmas = list(norm_list), list(lemma_list)
+            doc.from_array([LEMMA], numpy.array(new_ids, dtype="uint64").reshape(-1, 1))
         else:
-            self.lemmas = [strings[k] if k else n for k, n in zip(lemma_ids, self.norms, strict=True)]
-        self.punct = list(map(bool, punct))
-        self.alpha = list(map(bool, alpha))
-        self.num = list(map(bool, num))
+            self.norms = [strings[n] for n in norms]
+            self.lemmas = [] if lemmas is not None else \
+                [strings[k] if k else n for k, n in zip(lemma_ids, self.norms, strict=True)]
+        self.punct = punct  # 1/0 per token (IS_PUNCT, IS_ALPHA, LIKE_NUM), read as true/false
+        self.alpha = alpha
+        self.num = num
         self.idx = idx  # character offset of each token
         # SENT_START is 1 at a sentence start, -1 inside, 0 when no sentence boundaries were set
-        self.sent_starts = [i for i, v in enumerate(sent_start) if v == 1 or i == 0] if rows else [0]
+        if rows:
+            starts = numpy.flatnonzero(array[:, 7] == 1).tolist()
+            self.sent_starts = starts if starts and starts[0] == 0 else [0, *starts]
+        else:
+            self.sent_starts = [0]
 
     def char_span(self, start: int, end: int) -> tuple[int, int]:
         """Character offsets of the tokens ``start:end``."""
@@ -94,7 +105,7 @@ class LookupLemmatizer:
 
     def __init__(self) -> None:
         self.table = lemma_table()
-        self.ids: dict[str, int] = {}  # lemma -> id in this pipeline's string store
+        self.ids: dict[int, tuple[str, str, int]] = {}  # norm id -> (norm, lemma, lemma id in this pipeline's strings)
 
     def __call__(self, doc: Doc) -> Doc:
         if len(self.ids) > 500_000:  # typos and ids make the vocabulary unbounded: do not grow forever

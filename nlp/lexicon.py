@@ -88,9 +88,9 @@ def token_cues(norms: list[str], punct: list[bool], num: list[bool]) -> list[tup
     """
     cues = []
     n = len(norms)
-    for i, norm in enumerate(norms):
-        if norm not in CUE_WORDS and not norm[:1].isdigit():
-            continue  # most tokens: none of the branches below applies ("24hrs" starts with a digit)
+    # most tokens: none of the branches below applies ("24hrs" starts with a digit)
+    for i in [k for k, norm in enumerate(norms) if norm in CUE_WORDS or norm[:1].isdigit()]:
+        norm = norms[i]
         if norm in FAILURE_WORDS:
             cues.append((i, NEGATED_ACTION))
         elif norm == "why" and i + 1 < n and (punct[i + 1] or norms[i + 1] in AUXILIARIES):

@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.symbols import NORM, ORTH
 from spacy.tokens import Doc
 
+from voc.nlp.docdata import EMOJI, HASHTAGS, MENTIONS, URLS
 from voc.nlp.lemmatize import lemma_table
 
 for _name in ("urls", "mentions", "hashtags", "emoji"):
@@ -127,6 +128,7 @@ class Normalizer:
         array = doc.to_array([ORTH, LIKE_URL, IS_ALPHA, SPACY])
         orths, like_url, alpha, space = array.T.tolist() if len(array) else ([], [], [], [])
         texts = [strings[o] for o in orths]
+        doc.user_data["voc_orths"] = (orths, texts)  # the token table reuses the texts (see TokenTable)
         mentions = [i for i, t in enumerate(texts) if t[0] == "@" and len(t) > 1] if "@" in text else []
         taken = set(mentions)
         urls = [i for i, u in enumerate(like_url) if u and i not in taken]
@@ -145,8 +147,8 @@ class Normalizer:
             for i, t in enumerate(texts):
                 if i not in taken and len(t) > 2 and t.isascii() and ELONGATED.search(t.lower()):
                     doc[i].norm_ = squeeze(t.lower())
-        underscore = doc._
-        underscore.urls, underscore.mentions, underscore.hashtags, underscore.emoji = urls, mentions, hashtags, emoji
+        data = doc.user_data  # doc._.urls, .mentions, .hashtags, .emoji (see voc.nlp.docdata)
+        data[URLS], data[MENTIONS], data[HASHTAGS], data[EMOJI] = urls, mentions, hashtags, emoji
         return doc
 
 

@@ -63,11 +63,22 @@ def _phone(match: re.Match) -> str:
     return found if DATE.fullmatch(found.strip()) else "[phone]"
 
 
+def _may_hold_email(text: str) -> bool:
+    """False when no "@" follows a character that can end an address's local part (as ``EMAIL`` needs):
+    "@united" and "me @ home" hold no address, and the pattern need not scan them."""
+    at = text.find("@")
+    while at != -1:
+        if at and (text[at - 1].isalnum() or text[at - 1] in "_.+-"):  # \w is alphanumeric or "_"
+            return True
+        at = text.find("@", at + 1)
+    return False
+
+
 def redact(text: str | None) -> str | None:
     """Return ``text`` with e-mail addresses, card numbers, IBANs, SSNs and phone numbers replaced."""
     if not text:
         return text
-    if "@" in text:
+    if "@" in text and _may_hold_email(text):
         text = EMAIL.sub("[email]", text)
     if not DIGIT.search(text):
         return text  # every pattern below needs digits; most short feedback has none

@@ -32,13 +32,15 @@ class FastSentencizer:
         starts = [-1] * n
         starts[0] = 1
         seen_final = False
-        for i, (orth, punct) in enumerate(doc.to_array([ORTH, IS_PUNCT]).tolist()):
-            final = orth in final_ids
-            if seen_final and not punct and not final:
-                starts[i] = 1
-                seen_final = False
-            elif final:
-                seen_final = True
+        orths, puncts = doc.to_array([ORTH, IS_PUNCT]).T.tolist()
+        if not final_ids.isdisjoint(orths):  # else no sentence-final character: one sentence
+            for i, (orth, punct) in enumerate(zip(orths, puncts, strict=True)):
+                final = orth in final_ids
+                if seen_final and not punct and not final:
+                    starts[i] = 1
+                    seen_final = False
+                elif final:
+                    seen_final = True
         doc.from_array([SENT_START], numpy.array(starts, dtype="int64").astype("uint64").reshape(-1, 1))
         return doc
 

@@ -32,6 +32,7 @@ from vaderSentiment.vaderSentiment import (
     allcap_differential,
 )
 
+from voc.nlp.docdata import EMOJI, HASHTAGS, LANGUAGE, MENTIONS, SENTENCES, SENTIMENT, SENTIMENT_LABEL, TOPICS, URLS
 from voc.nlp.lemmatize import lemma_of, token_table
 from voc.nlp.lexicon import ADJECTIVE_BOOSTERS, EMOJI_VALENCE, PHRASE_VALENCE, REQUEST_WORDS, WORD_VALENCE, token_cues
 from voc.nlp.normalize import hashtag_words, text_of
@@ -167,8 +168,7 @@ class FeedbackVader(SentimentIntensityAnalyzer):
         n = len(words)
         if lw is None:
             lw = [w.lower() for w in words]
-        caps = [w.isupper() for w in words]
-        is_cap_diff = 0 < n - sum(caps) < n
+        is_cap_diff = 0 < n - sum(map(str.isupper, words)) < n  # a word's case is read only where a rule needs it
         sentiments = [0.0] * n
         for i in [k for k, lower in enumerate(lw) if lower in lexicon]:
             lower = lw[i]
@@ -180,7 +180,7 @@ class FeedbackVader(SentimentIntensityAnalyzer):
             if (i > 0 and lw[i - 1] == "no") or (i > 1 and lw[i - 2] == "no") or (
                     i > 2 and lw[i - 3] == "no" and lw[i - 1] in ("or", "nor")):
                 valence = lexicon[lower] * N_SCALAR
-            if caps[i] and is_cap_diff:
+            if is_cap_diff and words[i].isupper():
                 valence += C_INCR if valence > 0 else -C_INCR
             for back in range(3):
                 if i <= back:
@@ -191,7 +191,7 @@ class FeedbackVader(SentimentIntensityAnalyzer):
                 scalar = 0.0
                 if before in BOOSTER_DICT:
                     scalar = BOOSTER_DICT[before] * (-1 if valence < 0 else 1)
-                    if caps[i - back - 1] and is_cap_diff:
+                    if is_cap_diff and words[i - back - 1].isupper():
                         scalar += C_INCR if valence > 0 else -C_INCR
                     scalar *= (1.0, 0.95, 0.9)[back]
                 valence += scalar
@@ -243,12 +243,14 @@ class FeedbackSentiment:
             self.cues.add(phrase, [doc])
             self.cue_valence[phrase] = valence
         self.lexicon = self.vader.lexicon
+        # norm -> whether its lemma may stand in for it (not in the lexicon, inflected, not neutralised)
+        self.inflected: dict[str, bool] = {}
 
     def __call__(self, doc: Doc) -> Doc:
-        ext = doc._
-        if not text_of(doc).strip() or ext.language not in (None, "en"):
-            ext.sentiment = ext.sentiment_label = None
-            ext.sentences = []
+        data = doc.user_data  # doc._ values (see voc.nlp.docdata)
+        if not text_of(doc).strip() or data.get(LANGUAGE) not in (None, "en"):
+            data[SENTIMENT] = data[SENTIMENT_LABEL] = None
+            data[SENTENCES] = []
             return doc
         starts = sentence_starts(doc)
         units = self._clauses(token_table(doc).norms, starts)
@@ -261,7 +263,7 @@ class FeedbackSentiment:
         for start, valence in token_cues(table.norms, table.punct, table.num):
             extra[sentence_of(unit_starts, start)].append(valence)
         complaints = [0] * len(units)
-        topics = ext.topics
+        topics = data.get(TOPICS, ())
         for hit in topics:
             if not hit.complaint:
                 continue
@@ -272,9 +274,9 @@ class FeedbackSentiment:
                     continue
                 seen.add(unit)
                 complaints[unit] += 1
-        hashtags = set(ext.hashtags)
-        skip = set(ext.mentions) | set(ext.urls) | {i - 1 for i in hashtags}
-        emoji = dict(ext.emoji)
+        hashtags = set(data.get(HASHTAGS, ()))
+        skip = set(data.get(MENTIONS, ())) | set(data.get(URLS, ())) | {i - 1 for i in hashtags}
+        emoji = dict(data.get(EMOJI, ()))
         asking = "?" in text_of(doc) or not REQUEST_WORDS.isdisjoint(table.norms)
         scores: list[float | None] = []
         weights: list[float] = []
@@ -283,16 +285,16 @@ class FeedbackSentiment:
             scores.append(score)
             weights.append(0.0 if score is None else (0.5 + abs(score)) * (self.contrast_weight if contrast else 1.0)
                            * (self.negative_weight if score < 0 else 1.0))
-        ext.sentences = self._sentences(table, starts, units, scores, weights)
+        data[SENTENCES] = self._sentences(table, starts, units, scores, weights)
         scored = [(s, w) for s, w in zip(scores, weights, strict=True) if s is not None]
         if not scored:
-            ext.sentiment, ext.sentiment_label = 0.0, "neutral"
+            data[SENTIMENT], data[SENTIMENT_LABEL] = 0.0, "neutral"
         else:
             score = sum(s * w for s, w in scored) / sum(w for _, w in scored)
             worst = min(s for s, _ in scored)
             if worst <= self.dominant_negative:
                 score = min(score, worst)  # one clearly negative clause makes a piece of feedback a complaint
-            ext.sentiment, ext.sentiment_label = score, label_for(score, self.positive_at, self.negative_at)
+            data[SENTIMENT], data[SENTIMENT_LABEL] = score, label_for(score, self.positive_at, self.negative_at)
         for hit in topics:  # a topic's sentiment comes from the clauses that carry its evidence
             values = [scores[i] for i in {sentence_of(unit_starts, ev.token_start) for ev in hit.evidence}
                       if scores[i] is not None]
@@ -325,6 +327,9 @@ class FeedbackSentiment:
         words, exclaims, questions, request = [], 0, 0, False
         lexicon = self.lexicon
         texts, norms, lemmas, punct = table.texts, table.norms, table.lemmas, table.punct
+        inflected = self.inflected
+        if len(inflected) > 200_000:  # one entry per distinct norm: keep it bounded
+            inflected.clear()
         for i in range(start, end):
             if i in skip:
                 continue
@@ -346,7 +351,11 @@ class FeedbackSentiment:
             norm = norms[i]
             if norm == "no" and i + 1 < len(texts) and any(c.isdigit() for c in texts[i + 1]):
                 norm = "number"  # "flight no 123", "order no. 4567"
-            if norm not in lexicon and norm.endswith(INFLECTED) and norm not in NEUTRALISED and lemmas[i] in lexicon:
+            may_inflect = inflected.get(norm)
+            if may_inflect is None:
+                may_inflect = inflected[norm] = norm not in lexicon and norm.endswith(INFLECTED) and \
+                    norm not in NEUTRALISED
+            if may_inflect and lemmas[i] in lexicon:
                 norm = lemmas[i]  # "troubles", "failed": VADER's lexicon lists one form only
             request = request or norm in REQUEST_WORDS
             words.append(norm.upper() if len(text) > 1 and text.isupper() else norm)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from voc.nlp.docdata import CHANNEL, JOURNEY_STAGE, STAGE_REASON, SURVEY_ID, TOPICS
+
 for _name in ("journey_stage", "stage_reason", "channel", "survey_id"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
@@ -22,22 +24,23 @@ class JourneyStage:
         self.nlp = nlp
 
     def __call__(self, doc: Doc) -> Doc:
-        ext = doc._
+        data = doc.user_data  # doc._ values (see voc.nlp.docdata)
         taxonomy = self.nlp.get_pipe("voc_topic_matcher").taxonomy
-        staged = [hit for hit in ext.topics if hit.stage]
+        staged = [hit for hit in data.get(TOPICS, ()) if hit.stage]
+        survey_id, channel = data.get(SURVEY_ID), data.get(CHANNEL)
         if staged:
             best = max(staged, key=lambda h: (h.priority, h.complaint, len(h.evidence), -h.evidence[0].start))
-            ext.journey_stage, ext.stage_reason = best.stage, f"topic {best.topic}"
-        elif ext.survey_id and ext.survey_id in taxonomy.survey_stages:
-            ext.journey_stage = taxonomy.survey_stages[ext.survey_id]
-            ext.stage_reason = f"survey {ext.survey_id}"
-        elif ext.channel and ext.channel in taxonomy.channel_stages:
-            ext.journey_stage = taxonomy.channel_stages[ext.channel]
-            ext.stage_reason = f"channel {ext.channel}"
+            data[JOURNEY_STAGE], data[STAGE_REASON] = best.stage, f"topic {best.topic}"
+        elif survey_id and survey_id in taxonomy.survey_stages:
+            data[JOURNEY_STAGE] = taxonomy.survey_stages[survey_id]
+            data[STAGE_REASON] = f"survey {survey_id}"
+        elif channel and channel in taxonomy.channel_stages:
+            data[JOURNEY_STAGE] = taxonomy.channel_stages[channel]
+            data[STAGE_REASON] = f"channel {channel}"
         elif taxonomy.default_stage:
-            ext.journey_stage, ext.stage_reason = taxonomy.default_stage, "default stage"
+            data[JOURNEY_STAGE], data[STAGE_REASON] = taxonomy.default_stage, "default stage"
         else:
-            ext.journey_stage, ext.stage_reason = None, "unknown: no topic, survey or channel stage applies"
+            data[JOURNEY_STAGE], data[STAGE_REASON] = None, "unknown: no topic, survey or channel stage applies"
         return doc
 
 

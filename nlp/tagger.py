@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.tokens import Doc
+from spacy.util import raise_error
 
+from voc.nlp import docdata
 from voc.nlp.normalize import text_of
 from voc.nlp.pipeline import NLP_VERSION, build_nlp, resolve_taxonomy
 from voc.nlp.redact import redact
@@ -47,11 +49,21 @@ class Tagger:
                 doc = self.nlp.make_doc(text)
                 doc.user_data["voc_text"] = text
                 if item.channel is not None or item.survey_id is not None:  # both default to None
-                    doc._.channel, doc._.survey_id = item.channel, item.survey_id
+                    doc.user_data[docdata.CHANNEL], doc.user_data[docdata.SURVEY_ID] = item.channel, item.survey_id
                 pending.append(item)
                 yield doc
 
-        for doc in self.nlp.pipe(prepared(), batch_size=self.batch_size):
+        procs = [proc for _, proc in self.nlp.pipeline]
+        if self.nlp.default_error_handler is not raise_error or any(
+                hasattr(proc, "pipe") or hasattr(proc, "get_error_handler") for proc in procs):
+            for doc in self.nlp.pipe(prepared(), batch_size=self.batch_size):
+                yield pending.popleft(), doc
+            return
+        # every component works doc by doc and errors propagate: what nlp.pipe would do, without its
+        # generator per component
+        for doc in prepared():
+            for proc in procs:
+                doc = proc(doc)
             yield pending.popleft(), doc
 
     def tag(self, items: Iterable[Item]) -> Iterator[dict]:
@@ -62,19 +74,19 @@ class Tagger:
 
 def result(item: Item, doc: Doc) -> dict:
     """The tags of one item: the ``voc tag`` output row, plus per-sentence scores."""
-    ext = doc._
-    sentiment = score = ext.sentiment
+    data = doc.user_data  # the doc._ values, read directly (see voc.nlp.docdata)
+    sentiment = score = data.get(docdata.SENTIMENT)
     if score is not None:
-        sentiment = {"label": ext.sentiment_label, "score": round(score, 4)}
+        sentiment = {"label": data.get(docdata.SENTIMENT_LABEL), "score": round(score, 4)}
     return {
         "id": item.id,
-        "language": ext.language,
+        "language": data.get(docdata.LANGUAGE),
         "redacted_text": text_of(doc) if item.text is not None else None,
         "sentiment": sentiment,
-        "topics": [hit.as_dict() for hit in ext.topics],
-        "journey_stage": ext.journey_stage,
-        "stage_reason": ext.stage_reason,
-        "is_complaint": ext.is_complaint,
-        "intents": list(ext.intents),
-        "sentences": [{"start": s, "end": e, "score": v} for s, e, v in ext.sentences],
+        "topics": [hit.as_dict() for hit in data.get(docdata.TOPICS, ())],
+        "journey_stage": data.get(docdata.JOURNEY_STAGE),
+        "stage_reason": data.get(docdata.STAGE_REASON),
+        "is_complaint": data.get(docdata.IS_COMPLAINT, False),
+        "intents": list(data.get(docdata.INTENTS, ())),
+        "sentences": [{"start": s, "end": e, "score": v} for s, e, v in data.get(docdata.SENTENCES, ())],
     }

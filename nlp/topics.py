@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
+from voc.nlp.docdata import HASHTAGS, TOPICS
 from voc.nlp.lemmatize import lemma_of, token_table
 from voc.nlp.normalize import text_of
 from voc.nlp.taxonomy import Taxonomy, Topic, cached_taxonomy
@@ -156,7 +157,7 @@ class TopicMatcher:
     def __call__(self, doc: Doc) -> Doc:
         if self.taxonomy is None:
             raise ValueError("voc_topic_matcher has no taxonomy: pass config taxonomy=PATH or call .use(taxonomy)")
-        ext = doc._
+        data = doc.user_data  # doc._ values (see voc.nlp.docdata)
         strings = doc.vocab.strings
         table = token_table(doc)
         norms = table.norms
@@ -170,12 +171,12 @@ class TopicMatcher:
             for match_id, start, end in self.patterns(doc):
                 topic, n = strings[match_id].split(SEP, 1)
                 found.append((topic, start, end, f"pattern:{topic}{n}"))
-        for i in ext.hashtags:
+        for i in data.get(HASHTAGS, ()):
             hit = self.hashtags.get(norms[i]) or self.hashtags.get(table.lemmas[i])
             if hit:
                 found.append((hit[0], i - 1, i + 1, f"hashtag:{hit[1]}"))
         if not found:
-            ext.topics = []
+            data[TOPICS] = []
             return doc
         starts = table.sent_starts
         if self.has_excludes:
@@ -183,8 +184,9 @@ class TopicMatcher:
             found = [f for f in found if (f[0], sentence_of(starts, f[1])) not in blocked]
         # a match strictly inside a longer one belongs to that longer phrase ("late refund" is about the refund,
         # "#delayed" is one piece of evidence, not two)
-        found = [f for f in found if not any(
-            g[1] <= f[1] and f[2] <= g[2] and (g[2] - g[1]) > (f[2] - f[1]) for g in found)]
+        if len({f[2] - f[1] for f in found}) > 1:  # spans of one length cannot lie strictly inside each other
+            found = [f for f in found if not any(
+                g[1] <= f[1] and f[2] <= g[2] and (g[2] - g[1]) > (f[2] - f[1]) for g in found)]
         text = text_of(doc)
         hits: dict[str, TopicHit] = {}
         for topic_id, start, end, rule in sorted(found, key=lambda f: (f[1], f[2])):
@@ -197,7 +199,7 @@ class TopicMatcher:
                 continue
             start_char, end_char = table.char_span(start, end)
             hit.evidence.append(Evidence(start_char, end_char, text[start_char:end_char], rule, start, end))
-        ext.topics = list(hits.values())
+        data[TOPICS] = list(hits.values())
         return doc
 
 
