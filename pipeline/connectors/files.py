@@ -39,6 +39,19 @@ def undecodable_reason(text: str, where: str = "") -> str | None:
     return f"not valid UTF-8: byte 0x{byte:02x} at character {index}{where}"
 
 
+# The csv module refuses a cell over 128 KiB by default, so a 10 MB comment could only be quarantined as an
+# unreadable row. Cells up to the loader's hard record limit (64 MiB) are read, so the oversize policy
+# (quarantine by default, or truncate) decides about them like about any other oversize record.
+CSV_FIELD_LIMIT = 64 * 1024 * 1024
+
+
+def csv_reader(lines: Iterable[str], **kwargs):
+    """A ``csv.reader`` over ``lines`` with the field limit set to ``CSV_FIELD_LIMIT`` (a process-wide
+    setting of the csv module, set again here so every reader of ours sees the same limit)."""
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    return csv.reader(lines, **kwargs)
+
+
 def read_csv(path: Path, *, delimiter: str = ",") -> Iterator[SourceRecord]:
     """Yield one record per CSV row (header = column names), located at the row's first line.
 
@@ -57,7 +70,7 @@ def _read_csv(path: Path, fh: Iterable[str], delimiter: str) -> Iterator[SourceR
             consumed.append(line)
             yield line
 
-    reader = csv.reader(lines(), delimiter=delimiter)
+    reader = csv_reader(lines(), delimiter=delimiter)
     try:
         header = next(reader, None)
     except csv.Error as exc:

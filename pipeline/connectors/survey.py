@@ -15,7 +15,7 @@ from pathlib import Path
 
 from voc.pipeline.connectors.base import RecordError, SourceRecord
 from voc.pipeline.connectors.columns import storable_when
-from voc.pipeline.connectors.files import parse_json
+from voc.pipeline.connectors.files import csv_reader, parse_json
 from voc.pipeline.connectors.mapping import SurveyMapping
 from voc.schemas import item_id
 
@@ -44,7 +44,7 @@ def _read_csv(path: Path) -> Iterator[SourceRecord]:
                 consumed.append(line)
                 yield line if line.isascii() else _replaced(line)
 
-        reader = csv.reader(lines())
+        reader = csv_reader(lines())
         header = next(reader, None)
         if header is None:
             return
@@ -57,7 +57,7 @@ def _read_csv(path: Path) -> Iterator[SourceRecord]:
                 row = next(reader)
             except StopIteration:
                 return
-            except csv.Error as exc:  # e.g. a cell over the field limit: quarantine the row and its bytes, read on
+            except csv.Error as exc:  # e.g. a cell over CSV_FIELD_LIMIT: quarantine the row and its bytes, read on
                 original = "".join(consumed).encode("utf-8", "surrogateescape")
                 yield SourceRecord(location, {"line": start, "bytes": len(original)},
                                    error=f"unreadable CSV row: {exc}", original=original)

@@ -74,7 +74,7 @@ def _big_inputs(tmp_path: Path) -> list[tuple[str, Path]]:
     (tmp_path / "big.jsonl").write_text(json.dumps({"data": [post, small]}) + "\n")
     review = {"review_id": "r1", "date": "2026-10-20T10:00:00Z", "body": body, "rating": 1}
     with (tmp_path / "big_reviews.csv").open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows([list(review), list(review.values()), [*list(review.values())[:2], "fine", 4]])
+        csv.writer(fh).writerows([list(review), list(review.values()), ["r2", review["date"], "fine", 4]])
     mid = "late " * 12_000  # 59,999 characters once stripped: under 1 MB, over the 50,000-character text limit
     _survey(tmp_path / "long_text.csv", [_row("C", "2026-10-20 10:00:00", mid), _row("D", "2026-10-20 10:00:00", "ok")])
     return [("email", tmp_path / "big.eml"), ("email", tmp_path / "ok.eml"), ("social", tmp_path / "big.jsonl"),
@@ -91,12 +91,12 @@ def test_ten_megabyte_bodies_are_quarantined_with_their_bytes_and_the_rest_loads
         results[path.name] = (hostile.ingest_and_account(engine, kind, path, source), _quarantine(engine, source),
                               _items(engine, source))
     ledger.add(SUITE, cases=len(results), faults=4)
-    assert time.monotonic() - started < 60
+    assert time.monotonic() - started < 300  # a guard against quadratic work on 10 MB (minutes), not a speed test
     for name in ("big.eml", "big.jsonl", "big_reviews.csv"):
         accounted, rejects, items = results[name]
         assert len(rejects) == 1, (name, [(r[:100], n) for r, n in rejects])
         [(reason, size)] = rejects
-        assert reason.startswith(("oversize record", "unreadable CSV row: field larger than field limit")), reason
+        assert reason.startswith("oversize record"), reason
         assert size >= 10 * MB, (name, reason, size)
     assert results["ok.eml"][2] == 1
     for name in ("big.jsonl", "big_reviews.csv"):
@@ -108,7 +108,7 @@ def test_ten_megabyte_bodies_are_quarantined_with_their_bytes_and_the_rest_loads
 def test_ten_megabyte_bodies_are_truncated_with_a_flag_under_the_truncate_policy(engine, tmp_path, ledger):
     """``oversize: truncate``: the item is kept with its text cut to 50,000 characters and ``is_truncated`` set
     (in core and mart.customer_story), the record as read stays whole in raw.record, the load report counts it.
-    A CSV cell over the csv module's field limit (128 KiB) cannot be read at all, so it is still quarantined."""
+    A 10 MB CSV cell is read (the csv field limit is raised to 64 MiB), so it is truncated like the others."""
     started = time.monotonic()
     results = {}
     for kind, path in _big_inputs(tmp_path):
@@ -116,7 +116,7 @@ def test_ten_megabyte_bodies_are_truncated_with_a_flag_under_the_truncate_policy
         [report] = ingest_files(engine, kind, [path], source=source, oversize="truncate")
         results[path.name] = report
     ledger.add(SUITE, cases=len(results), faults=4)
-    assert time.monotonic() - started < 90
+    assert time.monotonic() - started < 300  # a guard against quadratic work on 10 MB, not a speed test
     with engine.connect() as conn:
         stored = {row[0]: row[1:] for row in conn.exec_driver_sql(
             "SELECT s.source, length(s.text), s.is_truncated, f.is_truncated, b.truncated_count,"
@@ -124,6 +124,7 @@ def test_ten_megabyte_bodies_are_truncated_with_a_flag_under_the_truncate_policy
             " FROM mart.customer_story s JOIN core.feedback_item f USING (item_id)"
             " JOIN raw.load_batch b ON b.load_id = f.load_id WHERE s.is_truncated")}
     for name, source, raw_size in (("big.eml", "cut_big_eml", 10 * MB), ("big.jsonl", "cut_big_jsonl", 10 * MB),
+                                   ("big_reviews.csv", "cut_big_reviews_csv", 10 * MB),
                                    ("long_text.csv", "cut_long_text_csv", 59_999)):
         report = results[name]
         assert (report.quarantined, report.truncated, report.status) == (0, 1, "published"), (name, report)
@@ -132,9 +133,7 @@ def test_ten_megabyte_bodies_are_truncated_with_a_flag_under_the_truncate_policy
         assert 0 < length <= 50_000 and in_story and in_core and batch_count == 1, (name, stored[source])
         assert raw_bytes >= raw_size, (name, raw_bytes)  # the whole record stays in raw
     assert results["big.jsonl"].loaded == 2 and results["ok.eml"].truncated == 0
-    review = results["big_reviews.csv"]
-    assert (review.quarantined, review.truncated, review.loaded) == (1, 0, 1), review
-    assert _quarantine(engine, "cut_big_reviews_csv")[0][0].startswith("unreadable CSV row: field larger")
+    assert results["big_reviews.csv"].loaded == 2  # the truncated row and its small neighbour
 
 
 # -- formulas, markup and far dates, end to end ------------------------------------------------------------------
@@ -252,11 +251,11 @@ def test_ten_megabyte_survey_cell_is_quarantined_not_fatal(engine, tmp_path):
                                           _row("B", "2026-10-20 10:00:00", "fine")])
     accounted = hostile.ingest_and_account(engine, "survey", path, "big_survey")
     assert (accounted.loaded, accounted.quarantined) == (1, 1)
-    with engine.connect() as conn:  # the row's bytes are kept, not only its line number
-        payload, original = conn.exec_driver_sql("SELECT payload, original FROM raw.quarantine WHERE source = %s",
-                                                 ("big_survey",)).one()
-    row = path.read_bytes().split(b"\r\n")[1] + b"\r\n"
-    assert bytes(original) == row and json.loads(payload) == {"line": 2, "bytes": len(row)}
+    with engine.connect() as conn:  # the whole row is kept (as the record read), not only its line number
+        reason, original = conn.exec_driver_sql("SELECT reason, original FROM raw.quarantine WHERE source = %s",
+                                                ("big_survey",)).one()
+    assert reason.startswith("oversize record"), reason
+    assert body.strip() in json.loads(bytes(original))["comment"]
 
 
 def test_lone_surrogate_escape_is_quarantined_not_fatal(engine, tmp_path):

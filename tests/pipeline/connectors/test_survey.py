@@ -53,7 +53,10 @@ def test_wrong_field_count_is_a_record_error_with_location(tmp_path):
     assert record.error == "row has 4 fields, the header has 11"
 
 
-def test_a_row_over_the_csv_field_limit_keeps_its_bytes_and_the_next_row_reads(tmp_path, mapping):
+def test_a_row_over_the_csv_field_limit_keeps_its_bytes_and_the_next_row_reads(tmp_path, mapping, monkeypatch):
+    from voc.pipeline.connectors import files
+
+    monkeypatch.setattr(files, "CSV_FIELD_LIMIT", 100_000)  # the real limit is 64 MiB: not worth writing here
     big = b"A,2026-10-01,s,nps,en,C1,,9,,caf\xe9 " + b"x" * 200_000 + b",\n"  # \xe9: not UTF-8, kept as it was
     path = tmp_path / "big.csv"
     path.write_bytes(HEADER.encode() + big + b"B,2026-10-01,s,nps,en,C2,,9,,caf\xc3\xa9 \xff,\n")
@@ -127,3 +130,11 @@ def test_mapping_errors_name_the_file_and_key(tmp_path):
         load_survey_mapping(bad_yaml)
     with pytest.raises(MappingError, match="cannot read mapping file"):
         load_survey_mapping(tmp_path / "missing.yaml")
+
+
+def test_a_cell_of_ten_megabytes_is_read_so_the_oversize_policy_decides(tmp_path, mapping):
+    """csv's default 128 KiB field limit would make a 10 MB comment an unreadable row; ours is 64 MiB."""
+    path = tmp_path / "big.csv"
+    path.write_bytes(HEADER.encode() + b"A,2026-10-01,s,nps,en,C1,,9,,x" + b"y" * 10_000_000 + b",\n")
+    [record] = read_survey_file(path)
+    assert record.error is None and len(record.payload["comment"]) == 10_000_001
