@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 
+from psycopg2 import sql
+
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 
 
@@ -21,6 +23,15 @@ def _copy_value(value) -> str:
     return str(value).translate(_COPY_ESCAPES)
 
 
+def _table(name: str) -> sql.Composable:
+    """``schema.table`` (or a bare name) as quoted identifiers."""
+    return sql.Identifier(*name.split("."))
+
+
+def _columns(columns: Sequence[str]) -> sql.Composable:
+    return sql.SQL(", ").join(map(sql.Identifier, columns))
+
+
 def copy_rows(cur, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
     """COPY ``rows`` (tuples in ``columns`` order; str/int/bool/None, JSON as text) into ``table`` (text format)."""
     buffer = io.StringIO()
@@ -28,23 +39,28 @@ def copy_rows(cur, table: str, columns: Sequence[str], rows: Iterable[tuple]) ->
         buffer.write("\t".join(map(_copy_value, row)))
         buffer.write("\n")
     buffer.seek(0)
-    cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+    cur.copy_expert(sql.SQL("COPY {} ({}) FROM STDIN").format(_table(table), _columns(columns)), buffer)
 
 
-def copy_merge(cur, target: str, columns: Sequence[str], rows: Iterable[tuple], *, conflict: str,
-               returning: str | None = None) -> list[tuple]:
-    """Insert ``rows`` into ``target`` as ``INSERT ... ON CONFLICT <conflict>`` would, through COPY.
+def copy_merge(cur, target: str, columns: Sequence[str], rows: Iterable[tuple], *, conflict: Sequence[str],
+               returning: Sequence[str] = ()) -> list[tuple]:
+    """Insert ``rows`` into ``target`` as ``INSERT ... ON CONFLICT (<conflict>) DO NOTHING`` would, through COPY.
 
-    Reads nothing else; writes ``target`` (and a temporary table ``pg_temp.<target>_in`` of the same
-    columns, emptied after use). Returns the ``RETURNING`` rows (``returning``: its column list), if any.
+    Reads nothing else; writes ``target`` (and a temporary table ``pg_temp.copy_in_<target>`` of the same
+    columns, emptied after use). Returns the ``RETURNING`` rows (``returning``: its columns), if any.
     """
-    stage = "copy_in_" + target.replace(".", "_")
-    cols = ", ".join(columns)
+    stage_name = "copy_in_" + target.replace(".", "_")
+    stage = sql.Identifier("pg_temp", stage_name)
+    cols = _columns(columns)
     # the column types come from the target; no defaults, so no sequence value is drawn by the staging table
-    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA")
-    copy_rows(cur, f"pg_temp.{stage}", columns, rows)
-    cur.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM pg_temp.{stage} ON CONFLICT {conflict}"
-                + (f" RETURNING {returning}" if returning else ""))
+    cur.execute(sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA")
+                .format(sql.Identifier(stage_name), cols, _table(target)))
+    copy_rows(cur, f"pg_temp.{stage_name}", columns, rows)
+    merge = sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({}) DO NOTHING").format(
+        _table(target), cols, cols, stage, _columns(conflict))
+    if returning:
+        merge = sql.SQL("{} RETURNING {}").format(merge, _columns(returning))
+    cur.execute(merge)
     result = cur.fetchall() if returning else []
-    cur.execute(f"TRUNCATE pg_temp.{stage}")
+    cur.execute(sql.SQL("TRUNCATE {}").format(stage))
     return result

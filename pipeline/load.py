@@ -519,7 +519,7 @@ class _Chunk:
         new = copy_merge(
             cur, "raw.record", ("load_id", "source", "location", "record_hash", "payload"),
             ((self.load_id, self.source, r.location, h, json.dumps(r.payload)) for h, (r, _, _) in good.items()),
-            conflict="(source, record_hash) DO NOTHING", returning="record_hash, record_id",
+            conflict=("source", "record_hash"), returning=("record_hash", "record_id"),
         )
         report.loaded += len(new)
         report.duplicate += len(good) - len(new)

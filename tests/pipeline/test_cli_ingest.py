@@ -27,7 +27,7 @@ def test_every_kind_loads_its_sample_folder(db_env, tmp_path):
             args += ["--mapping", str(mapping)]
         reports = json.loads(_voc(*args, env=db_env).stdout)
         totals[source] = (sum(r["loaded"] for r in reports), sum(r["quarantined"] for r in reports))
-    assert totals == {"surveys": (490, 3), "support_ces": (110, 0), "social_x": (181, 3), "support_email": (72, 3),
+    assert totals == {"surveys": (490, 3), "support_ces": (110, 0), "social_x": (195, 3), "support_email": (72, 3),
                       "zendesk_export": (91, 2), "reviews": (120, 2)}
     listed = _voc("quarantine", "list", "--source", "social_x", env=db_env).stdout
     assert "reason:  id: the post has no id" in listed

@@ -37,8 +37,13 @@ MALFORMED = [
 DSNS = UNREACHABLE + MALFORMED
 @pytest.fixture
 def everything_logged(caplog):
-    """Every log record of every logger at DEBUG, for the test to search."""
+    """Every log record of every logger at DEBUG, for the test to search. The HTTP loggers too, even when an
+    earlier test's library (Airflow's logging setup) gave them a level of their own."""
+    from voc.pipeline.connectors.http_logs import HTTP_LOGGERS
+
     caplog.set_level(logging.DEBUG)
+    for name in HTTP_LOGGERS:
+        caplog.set_level(logging.DEBUG, logger=name)
     return caplog
 
 
