@@ -151,13 +151,27 @@ def _stop(proc: subprocess.Popen, grace: float = 60) -> None:
             continue
 
 
+def _running_members(pgid: int) -> list[int]:
+    """Pids of the processes of group ``pgid`` that still run. A zombie does not count: a child killed with its
+    group's leader waits, dead, until its new parent reaps it, which on a loaded machine takes a moment."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _ppid, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended while we looked
+        if int(group) == pgid and state not in ("Z", "X"):
+            members.append(int(stat.parent.name))
+    return members
+
+
 def _kill_groups(pids: dict[str, int]) -> list[str]:
-    """SIGKILL what is left of the process groups the script started; return the names that were still alive."""
-    alive = []
-    for name, pid in pids.items():
+    """SIGKILL what is left of the process groups the script started; return the names whose group still had
+    a running process."""
+    alive = [name for name, pid in pids.items() if _running_members(pid)]
+    for pid in pids.values():
         try:
             os.killpg(pid, signal.SIGKILL)
-            alive.append(name)
         except ProcessLookupError:
             pass
     return alive
