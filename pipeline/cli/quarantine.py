@@ -86,4 +86,4 @@ def replay_cmd(
         if not reports and not held:
             typer.echo("nothing to replay")
     if held:
-        fail("; ".join(held) + " (see `voc quality results`, release with `voc quality release BATCH`)", code=3)
+        fail("\n".join(held), code=3)  # each message already names its batch and the release command
