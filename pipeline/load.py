@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import io
 import json
 import re
 import unicodedata
@@ -30,7 +29,7 @@ from sqlalchemy import Engine
 
 from voc.nlp.redact import redact
 from voc.pipeline.connectors.base import RecordError, SourceRecord
-from voc.pipeline.copy_merge import copy_merge
+from voc.pipeline.copy_merge import copy_merge, copy_rows
 from voc.pipeline.db.transaction import raw_transaction
 from voc.pipeline.identity import customer_key, protect
 from voc.schemas import CONTRACT_VERSION, item_id, load_contract, validate_item
@@ -575,7 +574,7 @@ class _Chunk:
                     item_id(self.source, repost["repost_of"]), repost["occurred_at"], customer_key(ids), record_id,
                 )
         if rows:
-            _copy(self.cur, "raw.staged_item", STAGED_COLUMNS, rows.values())
+            copy_rows(self.cur, "raw.staged_item", STAGED_COLUMNS, rows.values())
             self.staged += len(rows)
             self.report.truncated += sum(row[-1] for row in rows.values())  # is_truncated, the last column
         if reposts:
@@ -610,24 +609,3 @@ def _context(context: dict) -> dict:
 
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
-
-
-def _copy_value(value) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    return str(value).translate(_COPY_ESCAPES)
-
-
-def _copy(cur, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
-    """COPY rows into a table (text format): several times faster than INSERT for large batches."""
-    buffer = io.StringIO()
-    for row in rows:
-        buffer.write("\t".join(map(_copy_value, row)))
-        buffer.write("\n")
-    buffer.seek(0)
-    cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)

@@ -67,14 +67,18 @@ def _ceiling_worker(path: str, part: int, parts: int) -> dict:
     return {"texts": count, "seconds": time.perf_counter() - start}
 
 
-def ceiling(texts: Path, workers: int) -> dict:
-    """Tokenizer + VADER over ``texts`` in ``workers`` processes at once; rate = texts / slowest worker."""
+def _in_processes(worker, texts: Path, workers: int) -> dict:
+    """Run ``worker`` over its share of ``texts`` in ``workers`` spawned processes at once; rate = texts / slowest."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        results = [f.result() for f in [pool.submit(_ceiling_worker, str(texts), n, workers)
-                                        for n in range(workers)]]
+        results = [f.result() for f in [pool.submit(worker, str(texts), n, workers) for n in range(workers)]]
     count, seconds = sum(r["texts"] for r in results), max(r["seconds"] for r in results)
     return {"texts": count, "seconds": seconds, "workers": workers, "items_per_s": count / seconds if seconds else None}
+
+
+def ceiling(texts: Path, workers: int) -> dict:
+    """Tokenizer + VADER over ``texts`` in ``workers`` processes at once; rate = texts / slowest worker."""
+    return _in_processes(_ceiling_worker, texts, workers)
 
 
 def _pipeline_worker(path: str, part: int, parts: int) -> dict:
@@ -94,12 +98,7 @@ def _pipeline_worker(path: str, part: int, parts: int) -> dict:
 def pipeline_nlp(texts: Path, workers: int) -> dict:
     """The product's NLP alone (no database) over ``texts`` in ``workers`` processes: splits the gap to the
     ceiling into what the NLP costs and what storing costs."""
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        results = [f.result() for f in [pool.submit(_pipeline_worker, str(texts), n, workers)
-                                        for n in range(workers)]]
-    count, seconds = sum(r["texts"] for r in results), max(r["seconds"] for r in results)
-    return {"texts": count, "seconds": seconds, "workers": workers, "items_per_s": count / seconds if seconds else None}
+    return _in_processes(_pipeline_worker, texts, workers)
 
 
 TEXTBOOK_TABLE = """
