@@ -94,5 +94,5 @@ def test_eval_on_the_airline_dev_set_matches_the_documented_figures():
                                  "--topic-column", "negativereason", "--json"])
     figures = json.loads(result.output)
     assert figures["items"] == 1000 and figures["sentiment"]["macro_f1"] >= 0.70
-    assert figures["topics"]["macro_f1"] >= 0.54 and figures["topics"]["assignment_macro_f1"] >= 0.61
+    assert figures["topics"]["macro_f1"] >= 0.56 and figures["topics"]["assignment_macro_f1"] >= 0.63
     assert figures["topics"]["left_out"] == {"Can't Tell": 92}
