@@ -22,12 +22,24 @@ from sqlalchemy import Engine
 from voc.pipeline.db.transaction import raw_transaction
 from voc.pipeline.identity import IDENTIFIER_KINDS, protect
 
+# Items whose customer key is still the one the loader gave them ("kind:value", pipeline.identity.customer_key):
+# new or changed since the last resolution. Resolved keys start with "cust_" (new_key); an identifier kind
+# never does. The condition is the predicate of the partial index core.feedback_item_unresolved_idx (migration
+# 0009), so they are found without reading the items already resolved.
+PENDING_ITEMS_SQL = r"""
+DROP TABLE IF EXISTS pg_temp.identity_pending;
+CREATE TEMP TABLE identity_pending ON COMMIT DROP AS
+SELECT f.item_id, f.source, f.loaded_at, f.customer_ids
+FROM core.feedback_item AS f
+WHERE f.customer_ids <> '{}'::jsonb AND (f.customer_key IS NULL OR f.customer_key NOT LIKE 'cust\_%');
+"""
+
 SAME_ITEM_LINKS_SQL = """
 INSERT INTO core.identity_link (identifier_a, identifier_b, rule, source, evidence)
 SELECT DISTINCT ON (a, b) a, b, 'same_item', source, item_id::text
 FROM (
     SELECT f.source, f.item_id, f.loaded_at, x.k || ':' || x.v AS a, y.k || ':' || y.v AS b
-    FROM core.feedback_item AS f,
+    FROM identity_pending AS f,
          jsonb_each_text(f.customer_ids) AS x(k, v),
          jsonb_each_text(f.customer_ids) AS y(k, v)
     WHERE x.k || ':' || x.v < y.k || ':' || y.v
@@ -38,10 +50,11 @@ ON CONFLICT DO NOTHING
 
 ITEM_IDENTIFIERS_SQL = """
 SELECT DISTINCT x.k || ':' || x.v, x.k
-FROM core.feedback_item AS f, jsonb_each_text(f.customer_ids) AS x(k, v)
+FROM identity_pending AS f, jsonb_each_text(f.customer_ids) AS x(k, v)
 """
 
-UPDATE_ITEMS_SQL = """
+# The items to re-key: the pending ones, and those still carrying a key this run retired (a merge).
+REKEY_ITEMS_SQL = """
 UPDATE core.feedback_item AS f
 SET customer_key = ci.customer_key
 FROM core.feedback_item AS g
@@ -51,6 +64,9 @@ CROSS JOIN LATERAL (
 ) AS smallest
 JOIN core.customer_identifier AS ci ON ci.identifier = smallest.identifier
 WHERE g.item_id = f.item_id
+  AND g.item_id IN (SELECT item_id FROM identity_pending
+                    UNION ALL
+                    SELECT item_id FROM core.feedback_item WHERE customer_key = ANY(%(retired)s))
   AND g.customer_ids <> '{}'::jsonb
   AND f.customer_key IS DISTINCT FROM ci.customer_key
 """
@@ -63,10 +79,11 @@ class ResolveReport:
     new_links: int = 0
     merges: int = 0
     items_rekeyed: int = 0
+    pending_items: int = 0  # items read: new or changed since the last resolution
 
     def __str__(self) -> str:
         return (f"{self.identifiers} identifiers -> {self.customers} customers; {self.new_links} new links, "
-                f"{self.merges} merges, {self.items_rekeyed} items re-keyed")
+                f"{self.merges} merges, {self.items_rekeyed} items re-keyed ({self.pending_items} items to resolve)")
 
 
 def new_key(identifiers: list[str]) -> str:
@@ -126,21 +143,30 @@ def load_crm_links(engine: Engine, path: Path, *, source: str = "crm") -> int:
 def resolve_customers(engine: Engine) -> ResolveReport:
     """Link identifiers found together, resolve every identifier to a customer key, re-key the items.
 
-    Reads ``core.feedback_item.customer_ids`` and ``core.identity_link``; writes ``core.identity_link``,
-    ``core.customer_identifier``, ``core.customer_key_merge`` and ``core.feedback_item.customer_key``.
+    Incremental: reads only the items not yet resolved (new or changed since the last run, found by a
+    partial index) from ``core.feedback_item``, plus ``core.identity_link`` and ``core.customer_identifier``
+    whole (one row per identifier or link, far fewer than items). Writes ``core.identity_link``,
+    ``core.customer_identifier``, ``core.customer_key_merge`` and ``core.feedback_item.customer_key`` of the
+    pending items and of the items whose customer a link merged into another.
     """
     report = ResolveReport()
     with raw_transaction(engine) as raw_conn:
         with raw_conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(hashtext('voc-identity'))")
+            cur.execute(PENDING_ITEMS_SQL)
+            cur.execute("SELECT count(*) FROM identity_pending")
+            report.pending_items = cur.fetchone()[0]
             cur.execute(SAME_ITEM_LINKS_SQL)
             report.new_links = cur.rowcount
             cur.execute(ITEM_IDENTIFIERS_SQL)
             kinds = dict(cur.fetchall())
             cur.execute("SELECT identifier_a, identifier_b, evidence FROM core.identity_link")
             links = cur.fetchall()
-            cur.execute("SELECT identifier, customer_key FROM core.customer_identifier")
-            existing = dict(cur.fetchall())
+            cur.execute("SELECT identifier, kind, customer_key FROM core.customer_identifier")
+            existing = {}
+            for identifier, kind, key in cur.fetchall():
+                existing[identifier] = key
+                kinds.setdefault(identifier, kind)
 
             components = _Components()
             for identifier in kinds:
@@ -164,7 +190,7 @@ def resolve_customers(engine: Engine) -> ResolveReport:
                 execute_values(cur, """
                     INSERT INTO core.customer_identifier (identifier, kind, customer_key) VALUES %s
                     ON CONFLICT (identifier) DO UPDATE SET customer_key = EXCLUDED.customer_key, resolved_at = now()
-                """, assignments)
+                """, assignments, page_size=5_000)
             if merges:
                 execute_values(cur, "INSERT INTO core.customer_key_merge (old_key, new_key, reason) VALUES %s"
                                     " ON CONFLICT (old_key) DO NOTHING", merges)
@@ -172,7 +198,7 @@ def resolve_customers(engine: Engine) -> ResolveReport:
                 execute_values(cur, "UPDATE core.customer_key_merge m SET new_key = v.new_key FROM (VALUES %s)"
                                     " AS v(old_key, new_key) WHERE m.new_key = v.old_key",
                                [(old, new) for old, new, _ in merges])
-            cur.execute(UPDATE_ITEMS_SQL)
+            cur.execute(REKEY_ITEMS_SQL, {"retired": [old for old, _, _ in merges]})
             report.items_rekeyed = cur.rowcount
             report.identifiers = len(kinds)
             report.customers = len(components.groups())

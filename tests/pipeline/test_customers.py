@@ -103,3 +103,25 @@ def test_identity_cli_links_and_resolves(db_env, tmp_path):
     bad.write_text("name\nAnn\n")
     result = subprocess.run([*run, "link", str(bad)], env=db_env, capture_output=True, text=True)
     assert result.returncode == 2 and "unknown: name" in result.stderr
+
+
+def test_resolution_reads_only_items_not_yet_resolved(engine):
+    _load(engine, "survey", "survey", [("s1", {"customer_id": "C1", "email": "ann@example.com"}, "Late"),
+                                       ("s2", {"customer_id": "C2"}, "Fine")])
+    first = resolve_customers(engine)
+    assert (first.pending_items, first.items_rekeyed) == (2, 2)
+    keys = _keys(engine)
+    # a new item of a known customer gets that customer's key; the resolved items are not read again
+    _load(engine, "tickets", "ticket", [("t1", {"email": "ann@example.com"}, "Where is it?")])
+    second = resolve_customers(engine)
+    assert (second.pending_items, second.items_rekeyed, second.new_links) == (1, 1, 0)
+    assert _keys(engine)["t1"] == keys["s1"]
+    assert (second.identifiers, second.customers) == (first.identifiers, first.customers) == (3, 2)
+    # a new item that joins two customers re-keys the merged customer's old items too
+    _load(engine, "social", "social", [("p1", {"customer_id": "C2", "email": "ann@example.com"}, "Still waiting")])
+    third = resolve_customers(engine)
+    retired_items = 1 if max(keys["s1"], keys["s2"]) == keys["s2"] else 2  # s2, or s1 and t1
+    assert (third.pending_items, third.merges, third.items_rekeyed) == (1, 1, 1 + retired_items)
+    after = _keys(engine)
+    assert len(set(after.values())) == 1 and after["s1"] == min(keys["s1"], keys["s2"])
+    assert resolve_customers(engine).pending_items == 0
