@@ -416,6 +416,9 @@ def publish_staged(cur, load_id: int) -> int:
     changed item and drop its stale enrichment), ``core.item_context`` and ``core.repost``. Returns the
     number of core items inserted or changed. Set-based: no Python work per item.
     """
+    # the batch's two sorts (latest record per id, first item per content) spilled to disk at the server's default
+    # 4 MB once a batch held tens of thousands of items; this transaction only
+    cur.execute("SET LOCAL work_mem = '64MB'")
     cur.execute(PUBLISH_SQL, {"load": load_id})
     changed = cur.fetchone()[0]
     cur.execute(PUBLISH_CONTEXT_SQL)
