@@ -16,8 +16,24 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\
 
 
 def _copy_value(value) -> str:
+    """One value in COPY's text format: NULL as ``\\N``, booleans as t/f, special characters escaped."""
+    kind = type(value)
+    if kind is str:
+        # str.replace on the rare value that needs it is about ten times faster than translate() on every value;
+        # the backslash goes first, so the escapes added after it are not escaped again
+        if "\\" in value:
+            value = value.replace("\\", "\\\\")
+        if "\n" in value:
+            value = value.replace("\n", "\\n")
+        if "\r" in value:
+            value = value.replace("\r", "\\r")
+        if "\t" in value:
+            value = value.replace("\t", "\\t")
+        return value
     if value is None:
         return "\\N"
+    if kind is int:
+        return str(value)
     if isinstance(value, bool):
         return "t" if value else "f"
     return str(value).translate(_COPY_ESCAPES)

@@ -150,18 +150,25 @@ def _strings(value) -> Iterator[str]:
 
 def check_record(record: SourceRecord, max_bytes: int = MAX_RECORD_BYTES) -> str | None:
     """Return why PostgreSQL could not store the record as it is (NUL, undecodable text, size), or None."""
+    return _checked_body(record, max_bytes)[0]
+
+
+def _checked_body(record: SourceRecord, max_bytes: int) -> tuple[str | None, str]:
+    """Return (``check_record``'s reason or None, the payload as JSON text); the loader stores that text."""
     body = _payload_json(record)
-    if "\x00" in body or any("\x00" in s for s in _strings(record.payload)):
-        return "contains NUL characters (U+0000), which PostgreSQL cannot store in text"
+    # json.dumps writes a NUL inside any string (keys too) as the escape \u0000: without that escape in the
+    # text no string of the payload holds one, and the walk over every string is not needed
+    if "\x00" in body or ("\\u0000" in body and any("\x00" in s for s in _strings(record.payload))):
+        return "contains NUL characters (U+0000), which PostgreSQL cannot store in text", body
     try:
         size = len(body.encode("utf-8"))
     except UnicodeEncodeError as exc:
         if not 0xDC80 <= ord(body[exc.start]) <= 0xDCFF:  # not a byte the reader could not decode
-            return f"invalid Unicode: lone surrogate U+{ord(body[exc.start]):04X} at character {exc.start}"
-        return f"not valid UTF-8: undecodable byte(s) at character {exc.start}"
+            return f"invalid Unicode: lone surrogate U+{ord(body[exc.start]):04X} at character {exc.start}", body
+        return f"not valid UTF-8: undecodable byte(s) at character {exc.start}", body
     if size > max_bytes:
-        return f"oversize record: {size:,} bytes, the limit is {max_bytes:,}"
-    return None
+        return f"oversize record: {size:,} bytes, the limit is {max_bytes:,}", body
+    return None, body
 
 
 @cache
@@ -409,6 +416,9 @@ def publish_staged(cur, load_id: int) -> int:
     changed item and drop its stale enrichment), ``core.item_context`` and ``core.repost``. Returns the
     number of core items inserted or changed. Set-based: no Python work per item.
     """
+    # the batch's two sorts (latest record per id, first item per content) spilled to disk at the server's default
+    # 4 MB once a batch held tens of thousands of items; this transaction only
+    cur.execute("SET LOCAL work_mem = '64MB'")
     cur.execute(PUBLISH_SQL, {"load": load_id})
     changed = cur.fetchone()[0]
     cur.execute(PUBLISH_CONTEXT_SQL)
@@ -443,12 +453,12 @@ class _Chunk:
     oversize: str = "quarantine"  # OVERSIZE_POLICIES
     languages: Counter = field(default_factory=Counter)  # staged items per source-given language
 
-    def _convert(self, record: SourceRecord) -> tuple[list[dict], list[dict]] | str:
-        """Return (items, reposts) of a record, or the reason it is rejected."""
+    def _convert(self, record: SourceRecord) -> tuple[list[dict], list[dict], str] | str:
+        """Return (items, reposts, the payload as JSON text) of a record, or the reason it is rejected."""
         if record.error:
             return record.error
         truncate = self.oversize == "truncate"
-        problem = check_record(record, MAX_TRUNCATED_RECORD_BYTES if truncate else self.max_record_bytes)
+        problem, body = _checked_body(record, MAX_TRUNCATED_RECORD_BYTES if truncate else self.max_record_bytes)
         if problem:
             return problem
         try:
@@ -482,13 +492,16 @@ class _Chunk:
                 reasons.add(f"repost: missing {', '.join(missing)}")
         if reasons:
             return "; ".join(sorted(reasons))
-        return items, reposts
+        if isinstance(record.payload, str):  # _payload_json gives a text payload as it is, not as JSON
+            body = json.dumps(record.payload, ensure_ascii=False)
+        return items, reposts, body
 
     def load(self, chunk: list[SourceRecord]) -> bool:
         """Store one chunk of records; return whether any new row was written."""
         cur, report = self.cur, self.report
         report.read += len(chunk)
         good: dict[str, tuple[SourceRecord, list[dict], list[dict]]] = {}
+        bodies: dict[str, str] = {}  # the payload of each good record as JSON text, for raw.record
         rejects: list[tuple[SourceRecord, str]] = []
         for record in chunk:
             converted = self._convert(record)
@@ -497,7 +510,8 @@ class _Chunk:
             elif record.hash in good:
                 report.duplicate += 1  # the same record twice in one input
             else:
-                good[record.hash] = (record, *converted)
+                items, reposts, bodies[record.hash] = converted
+                good[record.hash] = (record, items, reposts)
 
         wrote = False
         if rejects:
@@ -517,7 +531,7 @@ class _Chunk:
 
         new = copy_merge(
             cur, "raw.record", ("load_id", "source", "location", "record_hash", "payload"),
-            ((self.load_id, self.source, r.location, h, json.dumps(r.payload)) for h, (r, _, _) in good.items()),
+            ((self.load_id, self.source, r.location, h, bodies[h]) for h, (r, _, _) in good.items()),
             conflict=("source", "record_hash"), returning=("record_hash", "record_id"),
         )
         report.loaded += len(new)

@@ -17,8 +17,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-# relative cost of a record per kind, measured on the sample: e-mail parsing is the dearest
-COST = {"email": 2.5, "survey": 1.5, "social": 1.0, "ticket": 1.0, "review": 1.0}
+# relative cost of a byte of file per kind (loader and PostgreSQL CPU per record / bytes per record), measured on
+# the 50k and 200k samples after the per-record work was cut (docs/benchmarks.md): social API pages are the cheapest
+# per byte, e-mail the dearest
+COST = {"email": 2.3, "survey": 2.0, "review": 2.0, "ticket": 1.8, "social": 1.0}
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:

@@ -228,14 +228,34 @@ SIGN_OFF = re.compile(r"^(cheers|thanks|thank you|many thanks|best|regards|kind 
                       re.I)
 
 
+@lru_cache(maxsize=64)
+def _reply_regexes(languages: tuple[str, ...]) -> tuple:
+    """The reply parser's three patterns for ``languages`` (as its message normalised them), built once."""
+    from mailparser_reply.parser import EmailMessage as ReplyMessage
+
+    message = ReplyMessage(text="", languages=list(languages))
+    return message.HEADER_REGEX, message.DISCLAIMERS_REGEX, message.SIGNATURE_REGEX
+
+
+def _reply_parts(text: str, languages: tuple[str, ...]) -> list:
+    """``EmailReplyParser(languages=...).read(text).replies``, with the parser's patterns built once per set of
+    languages: the parser builds and looks up three large patterns again for every message (about a third of
+    its time per message). The patterns are the ones it would build, so the replies are the same."""
+    from mailparser_reply import EmailReplyParser
+    from mailparser_reply.parser import EmailMessage as ReplyMessage
+
+    message = ReplyMessage(text=text, languages=list(EmailReplyParser(languages=list(languages)).languages))
+    message._header_regex, message._disclaimers_regex, message._signature_regex = _reply_regexes(
+        tuple(message.languages))
+    return message.read().replies
+
+
 def own_words(text: str, languages: tuple[str, ...] = EmailOptions.languages) -> str:
     """Return the newest reply of a message body without quoted replies, headers of quotes or the signature."""
-    from mailparser_reply import EmailReplyParser
-
     text = text.replace("\r\n", "\n")
     text = re.split(r"^-- ?$", text, maxsplit=1, flags=re.M)[0]  # the RFC 3676 signature separator
     try:
-        replies = EmailReplyParser(languages=list(languages)).read(text).replies
+        replies = _reply_parts(text, languages)
     except Exception:  # the parser is heuristic: its failure must not lose the message
         log.warning("reply parser failed; keeping the body without quoted lines", exc_info=True)
         replies = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +18,15 @@ from voc.pipeline.connectors.base import SourceRecord
 BOM = b"\xef\xbb\xbf"
 
 
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of a byte that is not UTF-8
+
+
 def _undecodable(text: str) -> int | None:
     """Return the index of the first byte that was not valid UTF-8 (decoded with surrogateescape), or None."""
-    for index, char in enumerate(text):
-        if "\udc80" <= char <= "\udcff":
-            return index
-    return None
+    if text.isascii():
+        return None
+    found = _ESCAPED_BYTE.search(text)  # in C: a loop over the characters in Python cost ~2 µs per 100
+    return found.start() if found else None
 
 
 def _printable(text: str) -> str:
