@@ -11,10 +11,12 @@ nor such a character itself ("Wait... what?!" is two sentences, "?!" stays with 
 from __future__ import annotations
 
 import numpy
-from spacy.attrs import IS_PUNCT, ORTH, SENT_START
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
+
+from voc.nlp.lemmatize import token_table
 
 SENTENCE_FINAL = frozenset(Sentencizer.default_punct_chars)
 
@@ -29,18 +31,25 @@ class FastSentencizer:
         if not n:
             return doc
         final_ids = self.final_ids
-        starts = [-1] * n
-        starts[0] = 1
-        seen_final = False
-        orths, puncts = doc.to_array([ORTH, IS_PUNCT]).T.tolist()
-        if not final_ids.isdisjoint(orths):  # else no sentence-final character: one sentence
-            for i, (orth, punct) in enumerate(zip(orths, puncts, strict=True)):
+        table = token_table(doc)
+        orths = table.orths
+        if final_ids.isdisjoint(orths):  # no sentence-final character: one sentence
+            starts = [-1] * n
+            starts[0] = 1
+            table.sent_starts = [0]
+        else:
+            starts, seen_final = [], False
+            for orth, punct in zip(orths, table.punct, strict=True):
                 final = orth in final_ids
                 if seen_final and not punct and not final:
-                    starts[i] = 1
+                    starts.append(1)
                     seen_final = False
-                elif final:
-                    seen_final = True
+                else:
+                    starts.append(-1)
+                    if final:
+                        seen_final = True
+            starts[0] = 1
+            table.sent_starts = [i for i, s in enumerate(starts) if s == 1]
         doc.from_array([SENT_START], numpy.array(starts, dtype="int64").astype("uint64").reshape(-1, 1))
         return doc
 
