@@ -17,6 +17,7 @@ is English.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from functools import cache
 
 from spacy.language import Language
@@ -36,7 +37,7 @@ from voc.nlp.docdata import EMOJI, HASHTAGS, LANGUAGE, MENTIONS, SENTENCES, SENT
 from voc.nlp.lemmatize import lemma_of, token_table
 from voc.nlp.lexicon import ADJECTIVE_BOOSTERS, EMOJI_VALENCE, PHRASE_VALENCE, REQUEST_WORDS, WORD_VALENCE, token_cues
 from voc.nlp.normalize import hashtag_words, text_of
-from voc.nlp.topics import sentence_of, sentence_starts
+from voc.nlp.topics import sentence_of
 
 POSITIVE_AT = 0.05  # VADER authors' recommended thresholds on the compound score
 NEGATIVE_AT = -0.05
@@ -236,12 +237,14 @@ class FeedbackSentiment:
         self.positive_at, self.negative_at = positive_at, negative_at
         self.cues = PhraseMatcher(nlp.vocab, attr="LEMMA")
         self.cue_valence: dict[str, float] = {}
+        self.cue_firsts: set[str] = set()  # the lemma each cue phrase starts with: a doc without one has no cue
         for phrase, valence in PHRASE_VALENCE.items():
             doc = nlp.make_doc(phrase)
             for token in doc:
                 token.lemma_ = lemma_of(token.norm_)
             self.cues.add(phrase, [doc])
             self.cue_valence[phrase] = valence
+            self.cue_firsts.add(doc[0].lemma_)
         self.lexicon = self.vader.lexicon
         # norm -> whether its lemma may stand in for it (not in the lexicon, inflected, not neutralised)
         self.inflected: dict[str, bool] = {}
@@ -252,15 +255,18 @@ class FeedbackSentiment:
             data[SENTIMENT] = data[SENTIMENT_LABEL] = None
             data[SENTENCES] = []
             return doc
-        starts = sentence_starts(doc)
-        units = self._clauses(token_table(doc).norms, starts)
+        table = token_table(doc)
+        starts = table.sent_starts
+        norms = table.norms
+        units = self._clauses(norms, starts) if not CONTRAST.isdisjoint(norms) else \
+            [(start, starts[n + 1] if n + 1 < len(starts) else len(norms), False) for n, start in enumerate(starts)]
         unit_starts = [u[0] for u in units]
         extra: list[list[float]] = [[] for _ in units]
         strings = doc.vocab.strings
-        table = token_table(doc)
-        for match_id, start, _ in self.cues(doc):
-            extra[sentence_of(unit_starts, start)].append(self.cue_valence[strings[match_id]])
-        for start, valence in token_cues(table.norms, table.punct, table.num):
+        if not self.cue_firsts.isdisjoint(table.lemmas):  # else no cue phrase can start anywhere
+            for match_id, start, _ in self.cues(doc):
+                extra[sentence_of(unit_starts, start)].append(self.cue_valence[strings[match_id]])
+        for start, valence in token_cues(norms, table.punct, table.num):
             extra[sentence_of(unit_starts, start)].append(valence)
         complaints = [0] * len(units)
         topics = data.get(TOPICS, ())
@@ -270,18 +276,20 @@ class FeedbackSentiment:
             seen = set()
             for ev in hit.evidence:
                 unit = sentence_of(unit_starts, ev.token_start)
-                if unit in seen or self._negated(table.norms, ev.token_start, units[unit][0]):
+                if unit in seen or self._negated(norms, ev.token_start, units[unit][0]):
                     continue
                 seen.add(unit)
                 complaints[unit] += 1
         hashtags = set(data.get(HASHTAGS, ()))
         skip = set(data.get(MENTIONS, ())) | set(data.get(URLS, ())) | {i - 1 for i in hashtags}
         emoji = dict(data.get(EMOJI, ()))
-        asking = "?" in text_of(doc) or not REQUEST_WORDS.isdisjoint(table.norms)
+        asking = "?" in text_of(doc) or not REQUEST_WORDS.isdisjoint(norms)
+        words, special, requests = self._words(table, skip, emoji, hashtags)
         scores: list[float | None] = []
         weights: list[float] = []
         for n, (start, end, contrast) in enumerate(units):
-            score = self._score(table, start, end, skip, emoji, hashtags, extra[n], complaints[n], asking)
+            score = self._score(table, start, end, words, special, requests, skip, emoji, hashtags, extra[n],
+                                complaints[n], asking)
             scores.append(score)
             weights.append(0.0 if score is None else (0.5 + abs(score)) * (self.contrast_weight if contrast else 1.0)
                            * (self.negative_weight if score < 0 else 1.0))
@@ -317,20 +325,63 @@ class FeedbackSentiment:
             units.append((clause_start, end, norms[clause_start] in CONTRAST))
         return units
 
-    def _score(self, table, start: int, end: int, skip: set[int], emoji: dict[int, str], hashtags: set[int],
-               extra: list[float], complaints: int, asking: bool) -> float | None:
+    def _words(self, table, skip: set[int], emoji: dict[int, str],
+               hashtags: set[int]) -> tuple[list[str], list[int], list[int]]:
+        """The word VADER reads for each ordinary token (its norm, or the lemma standing in for an inflected
+        form VADER does not list, upper-cased when the token is written in capitals), and the indexes of
+        the tokens that need ``_score``'s full rules instead (punctuation, mentions, links, emoji,
+        hashtags, "no"), and the ordinary tokens whose word is a request word."""
+        lexicon = self.lexicon
+        norms, lemmas, texts = table.norms, table.lemmas, table.texts
+        inflected = self.inflected
+        if len(inflected) > 200_000:  # one entry per distinct norm: keep it bounded
+            inflected.clear()
+        flags = list(map(inflected.get, norms))
+        if None in flags:
+            for k, norm in enumerate(norms):
+                if flags[k] is None:
+                    flags[k] = inflected[norm] = norm not in lexicon and norm.endswith(INFLECTED) and \
+                        norm not in NEUTRALISED
+        if any(flags):  # "troubles", "failed": VADER's lexicon lists one form only
+            resolved = [lemma if flag and lemma in lexicon else norm
+                        for norm, lemma, flag in zip(norms, lemmas, flags, strict=True)]
+        else:
+            resolved = norms
+        words = resolved
+        if any(map(str.isupper, texts)):
+            words = [w.upper() if len(t) > 1 and t.isupper() else w for w, t in zip(resolved, texts, strict=True)]
+        special = [i for i, p in enumerate(table.punct) if p]
+        if skip or emoji or hashtags:
+            special = sorted(set(special).union(skip, emoji, hashtags))
+        if "no" in norms:
+            special = sorted(set(special).union(i for i, norm in enumerate(norms) if norm == "no"))
+        requests = [i for i, w in enumerate(resolved) if w in REQUEST_WORDS] \
+            if not REQUEST_WORDS.isdisjoint(resolved) else []
+        if requests and special:
+            specials = set(special)
+            requests = [i for i in requests if i not in specials]
+        return words, special, requests
+
+    def _score(self, table, start: int, end: int, all_words: list[str], special: list[int], requests: list[int],
+               skip: set[int],
+               emoji: dict[int, str], hashtags: set[int], extra: list[float], complaints: int,
+               asking: bool) -> float | None:
         """VADER compound of one clause, None when it has no words (only mentions, links, punctuation).
 
-        Complaint-topic evidence counts only in a clause that is not already positive and is neither
-        a question nor a request ("can you help me change my booking?" asks, it does not complain).
+        ``all_words``, ``special`` and ``requests`` are ``_words``'s: ordinary tokens are read from the
+        first, the tokens listed in the second go through the rules below. Complaint-topic evidence counts
+        only in a clause that is not already positive and is neither a question nor a request ("can you
+        help me change my booking?" asks, it does not complain).
         """
         words, exclaims, questions, request = [], 0, 0, False
         lexicon = self.lexicon
         texts, norms, lemmas, punct = table.texts, table.norms, table.lemmas, table.punct
         inflected = self.inflected
-        if len(inflected) > 200_000:  # one entry per distinct norm: keep it bounded
-            inflected.clear()
-        for i in range(start, end):
+        at = start
+        for i in special[bisect_left(special, start):bisect_left(special, end)]:
+            if at < i:
+                words.extend(all_words[at:i])
+            at = i + 1
             if i in skip:
                 continue
             text = texts[i]
@@ -356,9 +407,13 @@ class FeedbackSentiment:
                 may_inflect = inflected[norm] = norm not in lexicon and norm.endswith(INFLECTED) and \
                     norm not in NEUTRALISED
             if may_inflect and lemmas[i] in lexicon:
-                norm = lemmas[i]  # "troubles", "failed": VADER's lexicon lists one form only
+                norm = lemmas[i]
             request = request or norm in REQUEST_WORDS
             words.append(norm.upper() if len(text) > 1 and text.isupper() else norm)
+        if at < end:
+            words.extend(all_words[at:end])
+        if not request and requests:  # an ordinary token's word asks ("please", "could", "help")
+            request = any(start <= i < end for i in requests)
         if not words and not extra and not complaints:
             return None
         lw = [w.lower() for w in words]
