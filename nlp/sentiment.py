@@ -44,6 +44,10 @@ NEGATIVE_AT = -0.05
 CONTRAST = frozenset({"but", "however", "although", "though", "unfortunately", "sadly"})
 NEGATIONS = frozenset(NEGATE) | {"no", "not", "never", "without"}
 NEGATE_WORDS = frozenset(NEGATE)
+# without one of these words (or a word with "n't") ``_negation_check`` changes no valence
+NEGATION_CONTEXT = NEGATE_WORDS | {"never", "without", "so", "this"}
+# the words of VADER's idioms and multi-word boosters: without one ``_idioms_check`` changes no valence
+IDIOM_WORDS = frozenset(word for phrase in (*SPECIAL_CASES, *BOOSTER_DICT) if " " in phrase for word in phrase.split())
 INFLECTED = ("s", "ed", "ing")
 NEUTRALISED = frozenset(word for word, valence in WORD_VALENCE.items() if not valence)
 # how a question for information opens (a "why" or "where is my ..." question is a complaint instead)
@@ -169,9 +173,11 @@ class FeedbackVader(SentimentIntensityAnalyzer):
         n = len(words)
         if lw is None:
             lw = [w.lower() for w in words]
-        is_cap_diff = 0 < n - sum(map(str.isupper, words)) < n  # a word's case is read only where a rule needs it
+        is_cap_diff = None  # a word's case is read only where a rule needs it, and ALL CAPS words are rare
+        negatable = idiomatic = None
         sentiments = [0.0] * n
-        for i in [k for k, lower in enumerate(lw) if lower in lexicon]:
+        found = lexicon.keys() & lw
+        for i in [k for k, lower in enumerate(lw) if lower in found] if found else ():
             lower = lw[i]
             if lower in BOOSTER_DICT or (lower == "kind" and i < n - 1 and lw[i + 1] == "of"):
                 continue
@@ -181,8 +187,15 @@ class FeedbackVader(SentimentIntensityAnalyzer):
             if (i > 0 and lw[i - 1] == "no") or (i > 1 and lw[i - 2] == "no") or (
                     i > 2 and lw[i - 3] == "no" and lw[i - 1] in ("or", "nor")):
                 valence = lexicon[lower] * N_SCALAR
-            if is_cap_diff and words[i].isupper():
-                valence += C_INCR if valence > 0 else -C_INCR
+            if words[i].isupper():
+                if is_cap_diff is None:
+                    is_cap_diff = 0 < n - sum(map(str.isupper, words)) < n
+                if is_cap_diff:
+                    valence += C_INCR if valence > 0 else -C_INCR
+            if negatable is None:  # whether any word can trigger the negation or idiom rules below
+                joined = "\x1e".join(lw)
+                negatable = "n't" in joined or not NEGATION_CONTEXT.isdisjoint(lw)
+                idiomatic = " " in joined or "" in lw or not IDIOM_WORDS.isdisjoint(lw)
             for back in range(3):
                 if i <= back:
                     break
@@ -192,12 +205,16 @@ class FeedbackVader(SentimentIntensityAnalyzer):
                 scalar = 0.0
                 if before in BOOSTER_DICT:
                     scalar = BOOSTER_DICT[before] * (-1 if valence < 0 else 1)
-                    if is_cap_diff and words[i - back - 1].isupper():
-                        scalar += C_INCR if valence > 0 else -C_INCR
+                    if words[i - back - 1].isupper():
+                        if is_cap_diff is None:
+                            is_cap_diff = 0 < n - sum(map(str.isupper, words)) < n
+                        if is_cap_diff:
+                            scalar += C_INCR if valence > 0 else -C_INCR
                     scalar *= (1.0, 0.95, 0.9)[back]
                 valence += scalar
-                valence = _negation_check(valence, lw, back, i)
-                if back == 2:
+                if negatable:
+                    valence = _negation_check(valence, lw, back, i)
+                if back == 2 and idiomatic:
                     valence = _idioms_check(valence, lw, i)
             if i > 1 and lw[i - 1] == "least" and "least" not in lexicon:
                 if lw[i - 2] not in ("at", "very"):
@@ -449,10 +466,14 @@ class FeedbackSentiment:
                    weights: list[float]) -> list[tuple[int, int, float]]:
         """Per-sentence scores: the weighted mean of the sentence's clauses."""
         out = []
+        k, count = 0, len(units)
         for n, start in enumerate(starts):
             end = starts[n + 1] if n + 1 < len(starts) else len(table.norms)
-            parts = [(scores[i], weights[i]) for i, u in enumerate(units)
-                     if start <= u[0] < end and scores[i] is not None]
+            parts = []
+            while k < count and units[k][0] < end:  # units are in order, each within one sentence
+                if start <= units[k][0] and scores[k] is not None:
+                    parts.append((scores[k], weights[k]))
+                k += 1
             if parts:
                 score = sum(s * w for s, w in parts) / sum(w for _, w in parts)
                 out.append((*table.char_span(start, end), round(score, 4)))

@@ -135,7 +135,10 @@ class TopicMatcher:
             for n, pattern in enumerate(topic.patterns):
                 self.patterns.add(f"{topic.id}{SEP}#{n}", [pattern])
                 self.requirements.append(pattern_requirements(pattern))
-        self.requirement_attrs = sorted({attr for required in self.requirements for attr, _ in required})
+        self.requirement_values: dict[str, frozenset[str]] = {}  # attribute -> every value a requirement names
+        for required in self.requirements:
+            for attr, values in required:
+                self.requirement_values[attr] = self.requirement_values.get(attr, frozenset()) | values
         self.has_excludes = len(self.excludes) > 0
         self.has_patterns = len(self.patterns) > 0
 
@@ -143,9 +146,9 @@ class TopicMatcher:
         """False when no pattern can match: each misses a token value it requires. The Matcher then
         finds nothing, and running it costs more than the PhraseMatcher over all phrases."""
         present = {}
-        for attr in self.requirement_attrs:
-            present[attr] = set(table.lemmas if attr == "LEMMA" else table.norms if attr == "NORM" else table.texts
-                                if attr == "ORTH" else map(str.lower, table.texts))
+        for attr, wanted in self.requirement_values.items():  # only the values some requirement names
+            present[attr] = wanted.intersection(table.lemmas if attr == "LEMMA" else table.norms if attr == "NORM"
+                                                else table.texts if attr == "ORTH" else map(str.lower, table.texts))
         for required in self.requirements:
             for attr, wanted in required:
                 if wanted.isdisjoint(present[attr]):
