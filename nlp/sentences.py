@@ -10,6 +10,8 @@ nor such a character itself ("Wait... what?!" is two sentences, "?!" stays with 
 
 from __future__ import annotations
 
+from itertools import compress
+
 import numpy
 from spacy.attrs import SENT_START
 from spacy.language import Language
@@ -38,18 +40,23 @@ class FastSentencizer:
             starts[0] = 1
             table.sent_starts = [0]
         else:
-            starts, seen_final = [], False
-            for orth, punct in zip(orths, table.punct, strict=True):
-                final = orth in final_ids
-                if seen_final and not punct and not final:
-                    starts.append(1)
-                    seen_final = False
-                else:
-                    starts.append(-1)
-                    if final:
-                        seen_final = True
-            starts[0] = 1
-            table.sent_starts = [i for i, s in enumerate(starts) if s == 1]
+            # after each sentence-final character, the next token that is neither punctuation nor such a character
+            # starts a sentence (characters passed over on the way belong to the sentence they end)
+            punct = table.punct
+            first, following = [0], 0
+            for i in compress(range(n), map(final_ids.__contains__, orths)):
+                if i < following:
+                    continue
+                j = i + 1
+                while j < n and (punct[j] or orths[j] in final_ids):
+                    j += 1
+                if j < n:
+                    first.append(j)
+                following = j
+            starts = [-1] * n
+            for i in first:
+                starts[i] = 1
+            table.sent_starts = first
         doc.from_array([SENT_START], numpy.array(starts, dtype="int64").astype("uint64").reshape(-1, 1))
         return doc
 

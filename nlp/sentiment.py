@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from functools import cache
+from itertools import compress
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -367,7 +368,7 @@ class FeedbackSentiment:
         words = resolved
         if any(map(str.isupper, texts)):
             words = [w.upper() if len(t) > 1 and t.isupper() else w for w, t in zip(resolved, texts, strict=True)]
-        special = [i for i, p in enumerate(table.punct) if p]
+        special = list(compress(range(len(norms)), table.punct))
         if skip or emoji or hashtags:
             special = sorted(set(special).union(skip, emoji, hashtags))
         if "no" in norms:

@@ -121,6 +121,8 @@ class TopicMatcher:
         self.requirements: list[list[tuple[str, frozenset[str]]]] = []  # per pattern, see pattern_requirements
         self.hashtags: dict[str, tuple[str, str]] = {}
         self.phrase_norms: dict[str, tuple[str, ...]] = {}
+        self.match_keys: dict[int, tuple[str, tuple[str, ...], str, str]] = {}  # match id -> topic, norms, rules
+        self.exclude_firsts: set[str] = set()  # the lemma each exclude phrase starts with
         for topic in taxonomy.topics:
             for phrase in topic.phrases:
                 doc = self._phrase_doc(phrase)
@@ -131,7 +133,9 @@ class TopicMatcher:
                 self.hashtags.setdefault(compact, (topic.id, phrase))
                 self.hashtags.setdefault("".join(t.lemma_ for t in doc if not t.is_punct), (topic.id, phrase))
             if topic.exclude:
-                self.excludes.add(topic.id, [self._phrase_doc(p) for p in topic.exclude])
+                docs = [self._phrase_doc(p) for p in topic.exclude]
+                self.excludes.add(topic.id, docs)
+                self.exclude_firsts.update(d[0].lemma_ for d in docs if len(d))
             for n, pattern in enumerate(topic.patterns):
                 self.patterns.add(f"{topic.id}{SEP}#{n}", [pattern])
                 self.requirements.append(pattern_requirements(pattern))
@@ -165,11 +169,14 @@ class TopicMatcher:
         table = token_table(doc)
         norms = table.norms
         found: list[tuple[str, int, int, str]] = []  # (topic, token start, token end, rule)
+        keys = self.match_keys
         for match_id, start, end in self.phrases(doc):
-            key = strings[match_id]
-            topic, phrase = key.split(SEP, 1)
-            same = tuple(norms[start:end]) == self.phrase_norms[key]
-            found.append((topic, start, end, ("phrase:" if same else "lemma:") + phrase))
+            known = keys.get(match_id)
+            if known is None:
+                key = strings[match_id]
+                topic, phrase = key.split(SEP, 1)
+                known = keys[match_id] = (topic, self.phrase_norms[key], "phrase:" + phrase, "lemma:" + phrase)
+            found.append((known[0], start, end, known[2] if tuple(norms[start:end]) == known[1] else known[3]))
         if self.has_patterns and self._may_match_patterns(table):
             for match_id, start, end in self.patterns(doc):
                 topic, n = strings[match_id].split(SEP, 1)
@@ -182,7 +189,7 @@ class TopicMatcher:
             data[TOPICS] = []
             return doc
         starts = table.sent_starts
-        if self.has_excludes:
+        if self.has_excludes and not self.exclude_firsts.isdisjoint(table.lemmas):  # else no exclude can match
             blocked = {(strings[m], sentence_of(starts, s)) for m, s, _ in self.excludes(doc)}
             found = [f for f in found if (f[0], sentence_of(starts, f[1])) not in blocked]
         # a match strictly inside a longer one belongs to that longer phrase ("late refund" is about the refund,
