@@ -266,6 +266,8 @@ class FeedbackSentiment:
         self.lexicon = self.vader.lexicon
         # norm -> whether its lemma may stand in for it (not in the lexicon, inflected, not neutralised)
         self.inflected: dict[str, bool] = {}
+        self.resolved: dict[str, str] = {}  # norm -> the word VADER reads for it (see ``_resolve``)
+        self.capitals: dict[str, bool] = {}  # token text -> written in capitals (more than one character)
 
     def __call__(self, doc: Doc) -> Doc:
         data = doc.user_data  # doc._ values (see voc.nlp.docdata)
@@ -349,25 +351,26 @@ class FeedbackSentiment:
         form VADER does not list, upper-cased when the token is written in capitals), and the indexes of
         the tokens that need ``_score``'s full rules instead (punctuation, mentions, links, emoji,
         hashtags, "no"), and the ordinary tokens whose word is a request word."""
-        lexicon = self.lexicon
-        norms, lemmas, texts = table.norms, table.lemmas, table.texts
-        inflected = self.inflected
-        if len(inflected) > 200_000:  # one entry per distinct norm: keep it bounded
-            inflected.clear()
-        flags = list(map(inflected.get, norms))
-        if None in flags:
-            for k, norm in enumerate(norms):
-                if flags[k] is None:
-                    flags[k] = inflected[norm] = norm not in lexicon and norm.endswith(INFLECTED) and \
-                        norm not in NEUTRALISED
-        if any(flags):  # "troubles", "failed": VADER's lexicon lists one form only
-            resolved = [lemma if flag and lemma in lexicon else norm
-                        for norm, lemma, flag in zip(norms, lemmas, flags, strict=True)]
+        norms, texts = table.norms, table.texts
+        if table.lookup_lemmas:  # each lemma is the lookup table's lemma of the norm: one answer per norm
+            resolve = self.resolved
+            if len(resolve) > 200_000:  # one entry per distinct norm: keep it bounded
+                resolve.clear()
+            resolved = list(map(resolve.get, norms))
+            if None in resolved:
+                resolved = [resolve.get(norm) or resolve.setdefault(norm, self._resolve(norm, lemma_of(norm)))
+                            for norm in norms]
         else:
-            resolved = norms
+            resolved = [self._resolve(norm, lemma) for norm, lemma in zip(norms, table.lemmas, strict=True)]
         words = resolved
-        if any(map(str.isupper, texts)):
-            words = [w.upper() if len(t) > 1 and t.isupper() else w for w, t in zip(resolved, texts, strict=True)]
+        capitals = self.capitals
+        if len(capitals) > 200_000:
+            capitals.clear()
+        upper = list(map(capitals.get, texts))
+        if None in upper:
+            upper = [capitals.get(t) or capitals.setdefault(t, len(t) > 1 and t.isupper()) for t in texts]
+        if any(upper):
+            words = [w.upper() if u else w for w, u in zip(resolved, upper, strict=True)]
         special = list(compress(range(len(norms)), table.punct))
         if skip or emoji or hashtags:
             special = sorted(set(special).union(skip, emoji, hashtags))
@@ -379,6 +382,17 @@ class FeedbackSentiment:
             specials = set(special)
             requests = [i for i in requests if i not in specials]
         return words, special, requests
+
+    def _resolve(self, norm: str, lemma: str) -> str:
+        """The word VADER reads for a token: its norm, or the lemma when the norm is an inflected form VADER's
+        lexicon does not list and the lemma is listed ("troubles", "failed")."""
+        may_inflect = self.inflected.get(norm)
+        if may_inflect is None:
+            if len(self.inflected) > 200_000:  # one entry per distinct norm: keep it bounded
+                self.inflected.clear()
+            may_inflect = self.inflected[norm] = norm not in self.lexicon and norm.endswith(INFLECTED) and \
+                norm not in NEUTRALISED
+        return lemma if may_inflect and lemma in self.lexicon else norm
 
     def _score(self, table, start: int, end: int, all_words: list[str], special: list[int], requests: list[int],
                skip: set[int],
