@@ -41,7 +41,8 @@ def phrase_key(phrase: str) -> str:
 
 
 # the columns ``TokenTable`` reads in its one ``Doc.to_array`` call
-COLUMNS = [ORTH, NORM, LEMMA, IDX, SPACY, IS_PUNCT, IS_ALPHA, LIKE_NUM, LIKE_URL, SENT_START]
+COLUMNS = [ORTH, NORM, IDX, SPACY, IS_PUNCT, IS_ALPHA, LIKE_NUM, LIKE_URL, LEMMA, SENT_START]
+LISTED = 8  # the columns made into lists at once; LEMMA and SENT_START only when no component sets them
 # string-store id -> string, shared by every pipeline: an id is the hash of its string, the same in every
 # vocabulary, so a plain dict answers what ``StringStore.__getitem__`` would, faster
 _STRINGS: dict[int, str] = {}
@@ -65,18 +66,17 @@ class TokenTable:
     it. ``voc_normalizer`` builds it and writes its squeezed norms into it, ``voc_sentencizer`` its
     sentence starts, ``voc_lemmatizer`` the lemmas."""
 
-    __slots__ = ("orths", "texts", "norm_ids", "norms", "_lemmas", "lemma_ids", "punct", "alpha", "num",
-                 "like_url", "space", "idx", "_sent_starts", "_sent_column", "_strings",
+    __slots__ = ("orths", "texts", "norm_ids", "norms", "_lemmas", "punct", "alpha", "num",
+                 "like_url", "space", "idx", "_sent_starts", "_array", "_strings",
                  "lookup_lemmas")
 
     def __init__(self, doc: Doc) -> None:
         """Read the attributes of every token through one array (no Token objects)."""
         strings = self._strings = doc.vocab.strings
-        array = doc.to_array(COLUMNS)
+        array = self._array = doc.to_array(COLUMNS)
         # one column per attribute (the transposed array), so each list below is built in one pass
-        columns = array.T.tolist() if len(array) else [[] for _ in COLUMNS]
-        self.orths, self.norm_ids, self.lemma_ids, self.idx, self.space, self.punct, self.alpha, self.num, \
-            self.like_url, self._sent_column = columns
+        columns = array[:, :LISTED].T.tolist() if len(array) else [[] for _ in range(LISTED)]
+        self.orths, self.norm_ids, self.idx, self.space, self.punct, self.alpha, self.num, self.like_url = columns
         self.texts = strings_of(strings, self.orths)
         self.norms = strings_of(strings, self.norm_ids)
         self._lemmas: list[str] | None = None
@@ -88,7 +88,8 @@ class TokenTable:
     def lemmas(self) -> list[str]:
         """Each token's lemma (``voc_lemmatizer`` sets them; else the doc's own lemma, or the norm)."""
         if self._lemmas is None:
-            known = strings_of(self._strings, [k or n for k, n in zip(self.lemma_ids, self.norm_ids, strict=True)])
+            lemma_ids = self._array[:, LISTED].tolist()
+            known = strings_of(self._strings, [k or n for k, n in zip(lemma_ids, self.norm_ids, strict=True)])
             self._lemmas = known
         return self._lemmas
 
@@ -101,7 +102,7 @@ class TokenTable:
         """Token index where each sentence starts (``voc_sentencizer`` sets them; else the doc's ``SENT_START``:
         1 at a sentence start, -1 inside, 0 when no sentence boundaries were set)."""
         if self._sent_starts is None:
-            starts = [i for i, s in enumerate(self._sent_column) if s == 1]
+            starts = [i for i, s in enumerate(self._array[:, LISTED + 1].tolist()) if s == 1]
             self._sent_starts = starts if starts and starts[0] == 0 else [0, *starts]
         return self._sent_starts
 

@@ -173,7 +173,7 @@ class FeedbackVader(SentimentIntensityAnalyzer):
         lexicon = self.lexicon
         n = len(words)
         if lw is None:
-            lw = [w.lower() for w in words]
+            lw = list(map(str.lower, words))
         is_cap_diff = None  # a word's case is read only where a rule needs it, and ALL CAPS words are rare
         negatable = idiomatic = None
         sentiments = [0.0] * n
@@ -448,7 +448,7 @@ class FeedbackSentiment:
             request = any(start <= i < end for i in requests)
         if not words and not extra and not complaints:
             return None
-        lw = [w.lower() for w in words]
+        lw = list(map(str.lower, words))
         valences = self.vader.valences(words, lw)
         if asking and not POLITE.isdisjoint(lw):  # "thanks" closing a question or a request is politeness, not praise
             valences = [0.0 if w in POLITE and v > 0 else v for w, v in zip(lw, valences, strict=True)]

@@ -199,14 +199,16 @@ class TopicMatcher:
                 g[1] <= f[1] and f[2] <= g[2] and (g[2] - g[1]) > (f[2] - f[1]) for g in found)]
         text = text_of(doc)
         hits: dict[str, TopicHit] = {}
+        spans: set[tuple[str, int, int]] = set()  # (topic, token start, token end) of the evidence so far
         for topic_id, start, end, rule in sorted(found, key=lambda f: (f[1], f[2])):
-            topic = self.topics[topic_id]
+            if (topic_id, start, end) in spans:  # one piece of evidence per span and topic
+                continue
+            spans.add((topic_id, start, end))
             hit = hits.get(topic_id)
             if hit is None:
+                topic = self.topics[topic_id]
                 hit = hits[topic_id] = TopicHit(topic.theme, topic.id, topic.complaint, topic.stage,
                                                 priority=topic.priority)
-            if any(e.token_start == start and e.token_end == end for e in hit.evidence):
-                continue
             start_char, end_char = table.char_span(start, end)
             hit.evidence.append(Evidence(start_char, end_char, text[start_char:end_char], rule, start, end))
         data[TOPICS] = list(hits.values())
