@@ -28,7 +28,7 @@ if not Doc.has_extension("topics"):
 SEP = "\x1f"
 
 
-@dataclass
+@dataclass(slots=True)
 class Evidence:
     start: int  # character offsets into doc.text
     end: int
@@ -41,7 +41,7 @@ class Evidence:
         return {"start": self.start, "end": self.end, "text": self.text, "rule": self.rule}
 
 
-@dataclass
+@dataclass(slots=True)
 class TopicHit:
     theme: str
     topic: str
