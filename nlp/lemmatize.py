@@ -67,8 +67,7 @@ class TokenTable:
     sentence starts, ``voc_lemmatizer`` the lemmas."""
 
     __slots__ = ("orths", "texts", "norm_ids", "norms", "_lemmas", "punct", "alpha", "num",
-                 "like_url", "space", "idx", "_sent_starts", "_array", "_strings",
-                 "lookup_lemmas")
+                 "like_url", "space", "idx", "_sent_starts", "_array", "_strings")
 
     def __init__(self, doc: Doc) -> None:
         """Read the attributes of every token through one array (no Token objects)."""
@@ -80,7 +79,6 @@ class TokenTable:
         self.texts = strings_of(strings, self.orths)
         self.norms = strings_of(strings, self.norm_ids)
         self._lemmas: list[str] | None = None
-        self.lookup_lemmas = False  # True once voc_lemmatizer set every lemma from the lookup table by the norm
         self._sent_starts: list[int] | None = None
         # IS_PUNCT, IS_ALPHA, LIKE_NUM, LIKE_URL, SPACY: 1/0 per token, read as true/false; IDX: character offsets
 
@@ -136,7 +134,6 @@ class LookupLemmatizer:
         if len(ids) > 500_000:  # typos and ids make the vocabulary unbounded: do not grow forever
             ids.clear()
         table = token_table(doc)
-        table.lookup_lemmas = True
         if not table.norm_ids:
             table.lemmas = []
             return doc

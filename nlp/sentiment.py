@@ -17,9 +17,7 @@ is English.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from functools import cache
-from itertools import compress
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -266,8 +264,6 @@ class FeedbackSentiment:
         self.lexicon = self.vader.lexicon
         # norm -> whether its lemma may stand in for it (not in the lexicon, inflected, not neutralised)
         self.inflected: dict[str, bool] = {}
-        self.resolved: dict[str, str] = {}  # norm -> the word VADER reads for it (see ``_resolve``)
-        self.capitals: dict[str, bool] = {}  # token text -> written in capitals (more than one character)
 
     def __call__(self, doc: Doc) -> Doc:
         data = doc.user_data  # doc._ values (see voc.nlp.docdata)
@@ -304,12 +300,10 @@ class FeedbackSentiment:
         skip = set(data.get(MENTIONS, ())) | set(data.get(URLS, ())) | {i - 1 for i in hashtags}
         emoji = dict(data.get(EMOJI, ()))
         asking = "?" in text_of(doc) or not REQUEST_WORDS.isdisjoint(norms)
-        words, special, requests = self._words(table, skip, emoji, hashtags)
         scores: list[float | None] = []
         weights: list[float] = []
         for n, (start, end, contrast) in enumerate(units):
-            score = self._score(table, start, end, words, special, requests, skip, emoji, hashtags, extra[n],
-                                complaints[n], asking)
+            score = self._score(table, start, end, skip, emoji, hashtags, extra[n], complaints[n], asking)
             scores.append(score)
             weights.append(0.0 if score is None else (0.5 + abs(score)) * (self.contrast_weight if contrast else 1.0)
                            * (self.negative_weight if score < 0 else 1.0))
@@ -345,75 +339,20 @@ class FeedbackSentiment:
             units.append((clause_start, end, norms[clause_start] in CONTRAST))
         return units
 
-    def _words(self, table, skip: set[int], emoji: dict[int, str],
-               hashtags: set[int]) -> tuple[list[str], list[int], list[int]]:
-        """The word VADER reads for each ordinary token (its norm, or the lemma standing in for an inflected
-        form VADER does not list, upper-cased when the token is written in capitals), and the indexes of
-        the tokens that need ``_score``'s full rules instead (punctuation, mentions, links, emoji,
-        hashtags, "no"), and the ordinary tokens whose word is a request word."""
-        norms, texts = table.norms, table.texts
-        if table.lookup_lemmas:  # each lemma is the lookup table's lemma of the norm: one answer per norm
-            resolve = self.resolved
-            if len(resolve) > 200_000:  # one entry per distinct norm: keep it bounded
-                resolve.clear()
-            resolved = list(map(resolve.get, norms))
-            if None in resolved:
-                resolved = [resolve.get(norm) or resolve.setdefault(norm, self._resolve(norm, lemma_of(norm)))
-                            for norm in norms]
-        else:
-            resolved = [self._resolve(norm, lemma) for norm, lemma in zip(norms, table.lemmas, strict=True)]
-        words = resolved
-        capitals = self.capitals
-        if len(capitals) > 200_000:
-            capitals.clear()
-        upper = list(map(capitals.get, texts))
-        if None in upper:
-            upper = [capitals.get(t) or capitals.setdefault(t, len(t) > 1 and t.isupper()) for t in texts]
-        if any(upper):
-            words = [w.upper() if u else w for w, u in zip(resolved, upper, strict=True)]
-        special = list(compress(range(len(norms)), table.punct))
-        if skip or emoji or hashtags:
-            special = sorted(set(special).union(skip, emoji, hashtags))
-        if "no" in norms:
-            special = sorted(set(special).union(i for i, norm in enumerate(norms) if norm == "no"))
-        requests = [i for i, w in enumerate(resolved) if w in REQUEST_WORDS] \
-            if not REQUEST_WORDS.isdisjoint(resolved) else []
-        if requests and special:
-            specials = set(special)
-            requests = [i for i in requests if i not in specials]
-        return words, special, requests
-
-    def _resolve(self, norm: str, lemma: str) -> str:
-        """The word VADER reads for a token: its norm, or the lemma when the norm is an inflected form VADER's
-        lexicon does not list and the lemma is listed ("troubles", "failed")."""
-        may_inflect = self.inflected.get(norm)
-        if may_inflect is None:
-            if len(self.inflected) > 200_000:  # one entry per distinct norm: keep it bounded
-                self.inflected.clear()
-            may_inflect = self.inflected[norm] = norm not in self.lexicon and norm.endswith(INFLECTED) and \
-                norm not in NEUTRALISED
-        return lemma if may_inflect and lemma in self.lexicon else norm
-
-    def _score(self, table, start: int, end: int, all_words: list[str], special: list[int], requests: list[int],
-               skip: set[int],
-               emoji: dict[int, str], hashtags: set[int], extra: list[float], complaints: int,
-               asking: bool) -> float | None:
+    def _score(self, table, start: int, end: int, skip: set[int], emoji: dict[int, str], hashtags: set[int],
+               extra: list[float], complaints: int, asking: bool) -> float | None:
         """VADER compound of one clause, None when it has no words (only mentions, links, punctuation).
 
-        ``all_words``, ``special`` and ``requests`` are ``_words``'s: ordinary tokens are read from the
-        first, the tokens listed in the second go through the rules below. Complaint-topic evidence counts
-        only in a clause that is not already positive and is neither a question nor a request ("can you
-        help me change my booking?" asks, it does not complain).
+        Complaint-topic evidence counts only in a clause that is not already positive and is neither
+        a question nor a request ("can you help me change my booking?" asks, it does not complain).
         """
         words, exclaims, questions, request = [], 0, 0, False
         lexicon = self.lexicon
         texts, norms, lemmas, punct = table.texts, table.norms, table.lemmas, table.punct
         inflected = self.inflected
-        at = start
-        for i in special[bisect_left(special, start):bisect_left(special, end)]:
-            if at < i:
-                words.extend(all_words[at:i])
-            at = i + 1
+        if len(inflected) > 200_000:  # one entry per distinct norm: keep it bounded
+            inflected.clear()
+        for i in range(start, end):
             if i in skip:
                 continue
             text = texts[i]
@@ -439,13 +378,9 @@ class FeedbackSentiment:
                 may_inflect = inflected[norm] = norm not in lexicon and norm.endswith(INFLECTED) and \
                     norm not in NEUTRALISED
             if may_inflect and lemmas[i] in lexicon:
-                norm = lemmas[i]
+                norm = lemmas[i]  # "troubles", "failed": VADER's lexicon lists one form only
             request = request or norm in REQUEST_WORDS
             words.append(norm.upper() if len(text) > 1 and text.isupper() else norm)
-        if at < end:
-            words.extend(all_words[at:end])
-        if not request and requests:  # an ordinary token's word asks ("please", "could", "help")
-            request = any(start <= i < end for i in requests)
         if not words and not extra and not complaints:
             return None
         lw = list(map(str.lower, words))
