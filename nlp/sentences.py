@@ -35,15 +35,12 @@ class FastSentencizer:
         final_ids = self.final_ids
         table = token_table(doc)
         orths = table.orths
-        if final_ids.isdisjoint(orths):  # no sentence-final character: one sentence
-            starts = [-1] * n
-            starts[0] = 1
-            table.sent_starts = [0]
-        else:
+        first = [0]
+        if not final_ids.isdisjoint(orths):  # else no sentence-final character: one sentence
             # after each sentence-final character, the next token that is neither punctuation nor such a character
             # starts a sentence (characters passed over on the way belong to the sentence they end)
             punct = table.punct
-            first, following = [0], 0
+            following = 0
             for i in compress(range(n), map(final_ids.__contains__, orths)):
                 if i < following:
                     continue
@@ -53,10 +50,10 @@ class FastSentencizer:
                 if j < n:
                     first.append(j)
                 following = j
-            starts = [-1] * n
-            for i in first:
-                starts[i] = 1
-            table.sent_starts = first
+        table.sent_starts = first
+        starts = [-1] * n  # -1 inside a sentence, 1 where one starts
+        for i in first:
+            starts[i] = 1
         doc.from_array([SENT_START], numpy.array(starts, dtype="int64").astype("uint64").reshape(-1, 1))
         return doc
 
