@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
@@ -143,6 +144,7 @@ class TopicMatcher:
         for required in self.requirements:
             for attr, values in required:
                 self.requirement_values[attr] = self.requirement_values.get(attr, frozenset()) | values
+        self.all_pinned = all(self.requirements)  # every pattern requires some token value
         self.has_excludes = len(self.excludes) > 0
         self.has_patterns = len(self.patterns) > 0
 
@@ -153,6 +155,8 @@ class TopicMatcher:
         for attr, wanted in self.requirement_values.items():  # only the values some requirement names
             present[attr] = wanted.intersection(table.lemmas if attr == "LEMMA" else table.norms if attr == "NORM"
                                                 else table.texts if attr == "ORTH" else map(str.lower, table.texts))
+        if self.all_pinned and not any(present.values()):  # no token has a value any requirement names (most docs)
+            return False
         for required in self.requirements:
             for attr, wanted in required:
                 if wanted.isdisjoint(present[attr]):
@@ -200,7 +204,7 @@ class TopicMatcher:
         text = text_of(doc)
         hits: dict[str, TopicHit] = {}
         spans: set[tuple[str, int, int]] = set()  # (topic, token start, token end) of the evidence so far
-        for topic_id, start, end, rule in sorted(found, key=lambda f: (f[1], f[2])):
+        for topic_id, start, end, rule in sorted(found, key=itemgetter(1, 2)):
             if (topic_id, start, end) in spans:  # one piece of evidence per span and topic
                 continue
             spans.add((topic_id, start, end))
