@@ -17,7 +17,7 @@ from spacy.symbols import NORM, ORTH
 from spacy.tokens import Doc
 
 from voc.nlp.docdata import EMOJI, HASHTAGS, MENTIONS, URLS
-from voc.nlp.lemmatize import lemma_table, token_table
+from voc.nlp.lemmatize import TokenTable, lemma_table
 
 for _name in ("urls", "mentions", "hashtags", "emoji"):
     if not Doc.has_extension(_name):
@@ -118,12 +118,14 @@ def add_entity_exceptions(nlp: Language) -> None:
 
 class Normalizer:
     def __call__(self, doc: Doc) -> Doc:
+        """Reads the doc's tokens into a new token table (the first component: a table left from an earlier run
+        is replaced); writes squeezed norms to the doc and the table, and the social features to ``doc._``."""
+        table = doc.user_data["voc_tokens"] = TokenTable(doc)
         text = text_of(doc)
         if not NEEDS_WORK.search(text):
             return doc
         # the shared token table instead of Token objects, and one pass per feature the text can have: this
         # runs on every social post. A token is a mention, else a URL, else (non-ASCII) emoji, else maybe elongated.
-        table = token_table(doc)
         texts, like_url, alpha, space = table.texts, table.like_url, table.alpha, table.space
         mentions = [i for i, t in enumerate(texts) if t[0] == "@" and len(t) > 1] if "@" in text else []
         taken = set(mentions)
