@@ -101,6 +101,9 @@ class SequenceMatcher:
 class IntentFlagger:
     def __init__(self) -> None:
         self.matchers = {"suggestion": SequenceMatcher(SUGGESTION), "churn_risk": SequenceMatcher(CHURN)}
+        # every lemma a sequence of either matcher opens with: a doc without one matches neither
+        self.openers = frozenset().union(*(m.singles | m.by_first.keys() for m in self.matchers.values()))
+        self.lower: dict[str, str] = {}  # lemma -> lemma.lower()
 
     def __call__(self, doc: Doc) -> Doc:
         data = doc.user_data  # doc._ values (see voc.nlp.docdata)
@@ -118,8 +121,14 @@ class IntentFlagger:
         table = token_table(doc)
         if "?" in text_of(doc) or self._starts_with_wh(doc, data.get(MENTIONS, ()), table):
             found.add("question")
-        lemmas = [lemma.lower() for lemma in table.lemmas]
-        found.update(name for name, matcher in self.matchers.items() if matcher.found(lemmas))
+        lower = self.lower
+        if len(lower) > 200_000:  # one entry per distinct lemma: keep it bounded
+            lower.clear()
+        lemmas = list(map(lower.get, table.lemmas))
+        if None in lemmas:
+            lemmas = [lower.get(lemma) or lower.setdefault(lemma, lemma.lower()) for lemma in table.lemmas]
+        if not self.openers.isdisjoint(lemmas):
+            found.update(name for name, matcher in self.matchers.items() if matcher.found(lemmas))
         data[INTENTS_KEY] = [name for name in INTENTS if name in found]
         data[IS_COMPLAINT] = "complaint" in found
         return doc
@@ -127,6 +136,8 @@ class IntentFlagger:
     @staticmethod
     def _starts_with_wh(doc: Doc, mentions, table) -> bool:
         skip, norms = set(mentions), table.norms
+        if WH.isdisjoint(norms):
+            return False
         for start in table.sent_starts:
             first = next((i for i in range(start, len(norms)) if i not in skip), None)
             if first is not None and norms[first] in WH:

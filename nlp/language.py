@@ -11,6 +11,7 @@ the configured languages (short texts are too ambiguous to choose among 75).
 from __future__ import annotations
 
 from functools import cache
+from itertools import compress
 
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
@@ -60,13 +61,14 @@ class LanguageDetector:
         data = doc.user_data  # doc._ values (see voc.nlp.docdata)
         table = token_table(doc)
         skip = set(data.get(MENTIONS, ())) | set(data.get(URLS, ()))
-        words = [norm for i, norm in enumerate(table.norms) if table.alpha[i] and i not in skip]
+        words = [norm for i, norm in enumerate(table.norms) if table.alpha[i] and i not in skip] if skip else \
+            list(compress(table.norms, table.alpha))
         if not words:
             data[LANGUAGE] = None
             return doc
-        markers = sum(1 for w in words if w in ENGLISH_MARKERS)
+        markers = sum(map(ENGLISH_MARKERS.__contains__, words))
         if markers >= 2 or (markers and len(words) <= 6) or \
-                sum(1 for w in words if w in self.english) >= self.english_share * len(words):
+                sum(map(self.english.__contains__, words)) >= self.english_share * len(words):
             self.stats["cheap"] += 1
             data[LANGUAGE] = "en"
             return doc

@@ -12,7 +12,7 @@ from functools import cache
 import numpy
 import spacy
 import spacy_lookups_data
-from spacy.attrs import IDX, IS_ALPHA, IS_PUNCT, LEMMA, LIKE_NUM, NORM, ORTH, SENT_START
+from spacy.attrs import IDX, IS_ALPHA, IS_PUNCT, LEMMA, LIKE_NUM, LIKE_URL, NORM, ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import load_language_data
@@ -40,52 +40,73 @@ def phrase_key(phrase: str) -> str:
     return " ".join(lemma_of(t.norm_) for t in blank_english().make_doc(phrase.lower()))
 
 
+# the columns ``TokenTable`` reads in its one ``Doc.to_array`` call
+COLUMNS = [ORTH, NORM, IDX, SPACY, IS_PUNCT, IS_ALPHA, LIKE_NUM, LIKE_URL, LEMMA, SENT_START]
+LISTED = 8  # the columns made into lists at once; LEMMA and SENT_START only when no component sets them
+# string-store id -> string, shared by every pipeline: an id is the hash of its string, the same in every
+# vocabulary, so a plain dict answers what ``StringStore.__getitem__`` would, faster
+_STRINGS: dict[int, str] = {}
+
+
+def strings_of(strings, ids: list[int]) -> list[str]:
+    """The strings of ``ids`` (string-store ids of ``strings``), through the shared ``_STRINGS`` cache."""
+    known = list(map(_STRINGS.get, ids))
+    if None in known:
+        if len(_STRINGS) > 1_000_000:  # typos and ids make the vocabulary unbounded: do not grow forever
+            _STRINGS.clear()
+        for k, i in enumerate(ids):
+            if known[k] is None:
+                known[k] = _STRINGS[i] = strings[i]
+    return known
+
+
 class TokenTable:
-    """Plain lists of the token attributes later components read, built once per doc: iterating a
-    ``Doc`` creates a Python object per token, which costs more than the work done on it."""
+    """Plain lists of the token attributes the components read, built once per doc from one ``to_array``
+    call: iterating a ``Doc`` creates a Python object per token, which costs more than the work done on
+    it. ``voc_normalizer`` builds it and writes its squeezed norms into it, ``voc_sentencizer`` its
+    sentence starts, ``voc_lemmatizer`` the lemmas."""
 
-    __slots__ = ("texts", "norms", "lemmas", "punct", "alpha", "num", "idx", "sent_starts")
+    __slots__ = ("orths", "texts", "norm_ids", "norms", "_lemmas", "punct", "alpha", "num",
+                 "like_url", "space", "idx", "_sent_starts", "_array", "_strings")
 
-    def __init__(self, doc: Doc, lemmas: dict[str, str] | None = None,
-                 ids: dict[int, tuple[str, str, int]] | None = None) -> None:
-        """Read the attributes of every token through arrays (no Token objects); with ``lemmas``, also
-        set each token's lemma from that lookup table keyed by the norm (``ids`` remembers, per norm id,
-        the norm, its lemma and the lemma's id in this doc's string store, once added there)."""
-        strings = doc.vocab.strings
+    def __init__(self, doc: Doc) -> None:
+        """Read the attributes of every token through one array (no Token objects)."""
+        strings = self._strings = doc.vocab.strings
+        array = self._array = doc.to_array(COLUMNS)
         # one column per attribute (the transposed array), so each list below is built in one pass
-        array = doc.to_array([ORTH, NORM, LEMMA, IS_PUNCT, IS_ALPHA, LIKE_NUM, IDX, SENT_START])
-        rows = len(array)
-        columns = array.T.tolist() if rows else [[] for _ in range(8)]
-        orths, norms, lemma_ids, punct, alpha, num, idx, sent_start = columns
-        known_texts = doc.user_data.get("voc_orths")  # (orths, texts) as voc_normalizer read them
-        self.texts = known_texts[1] if known_texts is not None and known_texts[0] == orths else \
-            [strings[o] for o in orths]
-        if lemmas is not None and rows:
-            ids = {} if ids is None else ids
-            known = [ids.get(n) for n in norms]
-            if None in known:
-                for k, n in enumerate(norms):
-                    if known[k] is None:
-                        norm = strings[n]
-                        lemma = lemmas.get(norm, norm)
-                        known[k] = ids[n] = (norm, lemma, strings.add(lemma))
-            norm_list, lemma_list, new_ids = zip(*known, strict=True)
-            self.norms, self.lemmas = list(norm_list), list(lemma_list)
-            doc.from_array([LEMMA], numpy.array(new_ids, dtype="uint64").reshape(-1, 1))
-        else:
-            self.norms = [strings[n] for n in norms]
-            self.lemmas = [] if lemmas is not None else \
-                [strings[k] if k else n for k, n in zip(lemma_ids, self.norms, strict=True)]
-        self.punct = punct  # 1/0 per token (IS_PUNCT, IS_ALPHA, LIKE_NUM), read as true/false
-        self.alpha = alpha
-        self.num = num
-        self.idx = idx  # character offset of each token
-        # SENT_START is 1 at a sentence start, -1 inside, 0 when no sentence boundaries were set
-        if rows:
-            starts = numpy.flatnonzero(array[:, 7] == 1).tolist()
-            self.sent_starts = starts if starts and starts[0] == 0 else [0, *starts]
-        else:
-            self.sent_starts = [0]
+        columns = array[:, :LISTED].T.tolist() if len(array) else [[] for _ in range(LISTED)]
+        self.orths, self.norm_ids, self.idx, self.space, self.punct, self.alpha, self.num, self.like_url = columns
+        self.texts = strings_of(strings, self.orths)
+        self.norms = strings_of(strings, self.norm_ids)
+        self._lemmas: list[str] | None = None
+        self._sent_starts: list[int] | None = None
+        # IS_PUNCT, IS_ALPHA, LIKE_NUM, LIKE_URL, SPACY: 1/0 per token, read as true/false; IDX: character offsets
+
+    @property
+    def lemmas(self) -> list[str]:
+        """Each token's lemma (``voc_lemmatizer`` sets them; else the doc's own lemma, or the norm)."""
+        if self._lemmas is None:
+            lemma_ids = self._array[:, LISTED].tolist()
+            known = strings_of(self._strings, [k or n for k, n in zip(lemma_ids, self.norm_ids, strict=True)])
+            self._lemmas = known
+        return self._lemmas
+
+    @lemmas.setter
+    def lemmas(self, value: list[str]) -> None:
+        self._lemmas = value
+
+    @property
+    def sent_starts(self) -> list[int]:
+        """Token index where each sentence starts (``voc_sentencizer`` sets them; else the doc's ``SENT_START``:
+        1 at a sentence start, -1 inside, 0 when no sentence boundaries were set)."""
+        if self._sent_starts is None:
+            starts = [i for i, s in enumerate(self._array[:, LISTED + 1].tolist()) if s == 1]
+            self._sent_starts = starts if starts and starts[0] == 0 else [0, *starts]
+        return self._sent_starts
+
+    @sent_starts.setter
+    def sent_starts(self, value: list[int]) -> None:
+        self._sent_starts = value
 
     def char_span(self, start: int, end: int) -> tuple[int, int]:
         """Character offsets of the tokens ``start:end``."""
@@ -93,7 +114,7 @@ class TokenTable:
 
 
 def token_table(doc: Doc) -> TokenTable:
-    """The doc's ``TokenTable`` (made by ``voc_lemmatizer``; built here if that did not run)."""
+    """The doc's ``TokenTable`` (made by the first component that reads tokens)."""
     table = doc.user_data.get("voc_tokens")
     if table is None:
         table = doc.user_data["voc_tokens"] = TokenTable(doc)
@@ -105,12 +126,28 @@ class LookupLemmatizer:
 
     def __init__(self) -> None:
         self.table = lemma_table()
-        self.ids: dict[int, tuple[str, str, int]] = {}  # norm id -> (norm, lemma, lemma id in this pipeline's strings)
+        self.ids: dict[int, tuple[str, int]] = {}  # norm id -> (lemma, lemma id in this pipeline's strings)
 
     def __call__(self, doc: Doc) -> Doc:
-        if len(self.ids) > 500_000:  # typos and ids make the vocabulary unbounded: do not grow forever
-            self.ids.clear()
-        doc.user_data["voc_tokens"] = TokenTable(doc, self.table, self.ids)
+        """Reads the doc's token table (norms); writes each token's lemma to the doc and the table."""
+        ids = self.ids
+        if len(ids) > 500_000:  # typos and ids make the vocabulary unbounded: do not grow forever
+            ids.clear()
+        table = token_table(doc)
+        if not table.norm_ids:
+            table.lemmas = []
+            return doc
+        known = list(map(ids.get, table.norm_ids))
+        if None in known:
+            strings, lemmas = doc.vocab.strings, self.table
+            for k, n in enumerate(table.norm_ids):
+                if known[k] is None:
+                    norm = table.norms[k]
+                    lemma = lemmas.get(norm, norm)
+                    known[k] = ids[n] = (lemma, strings.add(lemma))
+        lemma_list, new_ids = zip(*known, strict=True)
+        table.lemmas = list(lemma_list)
+        doc.from_array([LEMMA], numpy.array(new_ids, dtype="uint64").reshape(-1, 1))
         return doc
 
 

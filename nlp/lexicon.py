@@ -78,6 +78,16 @@ ELAPSED_TIME, NEGATED_ACTION, WHY_QUESTION, WHERE_IS_MY = -1.2, -0.7, -1.0, -1.0
 CUE_WORDS = FAILURE_WORDS | TIME_UNITS | {"why", "come", "where"}  # the words a cue below starts from
 
 
+_CUE_START: dict[str, bool] = {}  # norm -> whether a cue below may start from it
+
+
+def _cue_start(norm: str) -> bool:
+    found = _CUE_START.get(norm)
+    if found is None:
+        found = _CUE_START[norm] = norm in CUE_WORDS or norm[:1].isdigit()
+    return found
+
+
 def token_cues(norms: list[str], punct: list[bool], num: list[bool]) -> list[tuple[int, float]]:
     """(token index, valence) of cues that need a look at neighbouring tokens:
 
@@ -89,7 +99,14 @@ def token_cues(norms: list[str], punct: list[bool], num: list[bool]) -> list[tup
     cues = []
     n = len(norms)
     # most tokens: none of the branches below applies ("24hrs" starts with a digit)
-    for i in [k for k, norm in enumerate(norms) if norm in CUE_WORDS or norm[:1].isdigit()]:
+    starts = list(map(_CUE_START.get, norms))
+    if None in starts:
+        if len(_CUE_START) > 200_000:  # one entry per distinct norm: keep it bounded
+            _CUE_START.clear()
+        starts = [_cue_start(norm) for norm in norms]
+    if not any(starts):
+        return cues
+    for i in [k for k, start in enumerate(starts) if start]:
         norm = norms[i]
         if norm in FAILURE_WORDS:
             cues.append((i, NEGATED_ACTION))

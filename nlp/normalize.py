@@ -12,13 +12,12 @@ from __future__ import annotations
 import re
 from functools import cache, lru_cache
 
-from spacy.attrs import IS_ALPHA, LIKE_URL, SPACY
 from spacy.language import Language
 from spacy.symbols import NORM, ORTH
 from spacy.tokens import Doc
 
 from voc.nlp.docdata import EMOJI, HASHTAGS, MENTIONS, URLS
-from voc.nlp.lemmatize import lemma_table
+from voc.nlp.lemmatize import TokenTable, lemma_table
 
 for _name in ("urls", "mentions", "hashtags", "emoji"):
     if not Doc.has_extension(_name):
@@ -119,19 +118,18 @@ def add_entity_exceptions(nlp: Language) -> None:
 
 class Normalizer:
     def __call__(self, doc: Doc) -> Doc:
+        """Reads the doc's tokens into a new token table (the first component: a table left from an earlier run
+        is replaced); writes squeezed norms to the doc and the table, and the social features to ``doc._``."""
+        table = doc.user_data["voc_tokens"] = TokenTable(doc)
         text = text_of(doc)
         if not NEEDS_WORK.search(text):
             return doc
-        strings = doc.vocab.strings
-        # arrays instead of Token objects, and one pass per feature the text can have: this runs on every
-        # social post. A token is a mention, else a URL, else (non-ASCII) emoji, else maybe elongated.
-        array = doc.to_array([ORTH, LIKE_URL, IS_ALPHA, SPACY])
-        orths, like_url, alpha, space = array.T.tolist() if len(array) else ([], [], [], [])
-        texts = [strings[o] for o in orths]
-        doc.user_data["voc_orths"] = (orths, texts)  # the token table reuses the texts (see TokenTable)
+        # the shared token table instead of Token objects, and one pass per feature the text can have: this
+        # runs on every social post. A token is a mention, else a URL, else (non-ASCII) emoji, else maybe elongated.
+        texts, like_url, alpha, space = table.texts, table.like_url, table.alpha, table.space
         mentions = [i for i, t in enumerate(texts) if t[0] == "@" and len(t) > 1] if "@" in text else []
         taken = set(mentions)
-        urls = [i for i, u in enumerate(like_url) if u and i not in taken]
+        urls = [i for i, u in enumerate(like_url) if u and i not in taken] if any(like_url) else []
         taken.update(urls)
         hashtags = [i for i in range(1, len(texts)) if texts[i - 1] == "#" and not space[i - 1] and alpha[i]] \
             if "#" in text else []
@@ -144,9 +142,12 @@ class Normalizer:
                     if found:
                         emoji.append((i, " ".join(found)))
         if ELONGATED.search(text.lower()):  # else no token is elongated
+            strings = doc.vocab.strings
             for i, t in enumerate(texts):
                 if i not in taken and len(t) > 2 and t.isascii() and ELONGATED.search(t.lower()):
-                    doc[i].norm_ = squeeze(t.lower())
+                    norm = squeeze(t.lower())
+                    doc[i].norm_ = norm
+                    table.norms[i], table.norm_ids[i] = norm, strings[norm]
         data = doc.user_data  # doc._.urls, .mentions, .hashtags, .emoji (see voc.nlp.docdata)
         data[URLS], data[MENTIONS], data[HASHTAGS], data[EMOJI] = urls, mentions, hashtags, emoji
         return doc

@@ -19,6 +19,7 @@ SSN = re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?!
 # 8+ digits with optional separators and a leading +, e.g. +44 20 7946 0958, (555) 123-4567
 PHONE = re.compile(r"(?<![\w/.-])\+?\(?\d(?:[\s().-]{0,2}\d){7,14}(?![\w/-])")
 DIGIT = re.compile(r"\d")
+DIGIT_RUN = re.compile(r"\d(?:\D{0,2}\d){7}")
 DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
 
 
@@ -83,6 +84,8 @@ def redact(text: str | None) -> str | None:
     if not DIGIT.search(text):
         return text  # every pattern below needs digits; most short feedback has none
     text = IBAN.sub(_iban, text)
+    if not DIGIT_RUN.search(text):
+        return text  # card numbers, SSNs and phone numbers all need eight digits no more than two characters apart
     text = CARD.sub(_card, text)
     text = SSN.sub("[ssn]", text)
     return PHONE.sub(_phone, text)

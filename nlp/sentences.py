@@ -10,11 +10,15 @@ nor such a character itself ("Wait... what?!" is two sentences, "?!" stays with 
 
 from __future__ import annotations
 
+from itertools import compress
+
 import numpy
-from spacy.attrs import IS_PUNCT, ORTH, SENT_START
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
+
+from voc.nlp.lemmatize import token_table
 
 SENTENCE_FINAL = frozenset(Sentencizer.default_punct_chars)
 
@@ -29,18 +33,27 @@ class FastSentencizer:
         if not n:
             return doc
         final_ids = self.final_ids
-        starts = [-1] * n
-        starts[0] = 1
-        seen_final = False
-        orths, puncts = doc.to_array([ORTH, IS_PUNCT]).T.tolist()
+        table = token_table(doc)
+        orths = table.orths
+        first = [0]
         if not final_ids.isdisjoint(orths):  # else no sentence-final character: one sentence
-            for i, (orth, punct) in enumerate(zip(orths, puncts, strict=True)):
-                final = orth in final_ids
-                if seen_final and not punct and not final:
-                    starts[i] = 1
-                    seen_final = False
-                elif final:
-                    seen_final = True
+            # after each sentence-final character, the next token that is neither punctuation nor such a character
+            # starts a sentence (characters passed over on the way belong to the sentence they end)
+            punct = table.punct
+            following = 0
+            for i in compress(range(n), map(final_ids.__contains__, orths)):
+                if i < following:
+                    continue
+                j = i + 1
+                while j < n and (punct[j] or orths[j] in final_ids):
+                    j += 1
+                if j < n:
+                    first.append(j)
+                following = j
+        table.sent_starts = first
+        starts = [-1] * n  # -1 inside a sentence, 1 where one starts
+        for i in first:
+            starts[i] = 1
         doc.from_array([SENT_START], numpy.array(starts, dtype="int64").astype("uint64").reshape(-1, 1))
         return doc
 

@@ -36,13 +36,17 @@ from voc.nlp.docdata import EMOJI, HASHTAGS, LANGUAGE, MENTIONS, SENTENCES, SENT
 from voc.nlp.lemmatize import lemma_of, token_table
 from voc.nlp.lexicon import ADJECTIVE_BOOSTERS, EMOJI_VALENCE, PHRASE_VALENCE, REQUEST_WORDS, WORD_VALENCE, token_cues
 from voc.nlp.normalize import hashtag_words, text_of
-from voc.nlp.topics import sentence_of, sentence_starts
+from voc.nlp.topics import sentence_of
 
 POSITIVE_AT = 0.05  # VADER authors' recommended thresholds on the compound score
 NEGATIVE_AT = -0.05
 CONTRAST = frozenset({"but", "however", "although", "though", "unfortunately", "sadly"})
 NEGATIONS = frozenset(NEGATE) | {"no", "not", "never", "without"}
 NEGATE_WORDS = frozenset(NEGATE)
+# without one of these words (or a word with "n't") ``_negation_check`` changes no valence
+NEGATION_CONTEXT = NEGATE_WORDS | {"never", "without", "so", "this"}
+# the words of VADER's idioms and multi-word boosters: without one ``_idioms_check`` changes no valence
+IDIOM_WORDS = frozenset(word for phrase in (*SPECIAL_CASES, *BOOSTER_DICT) if " " in phrase for word in phrase.split())
 INFLECTED = ("s", "ed", "ing")
 NEUTRALISED = frozenset(word for word, valence in WORD_VALENCE.items() if not valence)
 # how a question for information opens (a "why" or "where is my ..." question is a complaint instead)
@@ -167,10 +171,12 @@ class FeedbackVader(SentimentIntensityAnalyzer):
         lexicon = self.lexicon
         n = len(words)
         if lw is None:
-            lw = [w.lower() for w in words]
-        is_cap_diff = 0 < n - sum(map(str.isupper, words)) < n  # a word's case is read only where a rule needs it
+            lw = list(map(str.lower, words))
+        is_cap_diff = None  # a word's case is read only where a rule needs it, and ALL CAPS words are rare
+        negatable = idiomatic = None
         sentiments = [0.0] * n
-        for i in [k for k, lower in enumerate(lw) if lower in lexicon]:
+        found = lexicon.keys() & lw
+        for i in [k for k, lower in enumerate(lw) if lower in found] if found else ():
             lower = lw[i]
             if lower in BOOSTER_DICT or (lower == "kind" and i < n - 1 and lw[i + 1] == "of"):
                 continue
@@ -180,8 +186,15 @@ class FeedbackVader(SentimentIntensityAnalyzer):
             if (i > 0 and lw[i - 1] == "no") or (i > 1 and lw[i - 2] == "no") or (
                     i > 2 and lw[i - 3] == "no" and lw[i - 1] in ("or", "nor")):
                 valence = lexicon[lower] * N_SCALAR
-            if is_cap_diff and words[i].isupper():
-                valence += C_INCR if valence > 0 else -C_INCR
+            if words[i].isupper():
+                if is_cap_diff is None:
+                    is_cap_diff = 0 < n - sum(map(str.isupper, words)) < n
+                if is_cap_diff:
+                    valence += C_INCR if valence > 0 else -C_INCR
+            if negatable is None:  # whether any word can trigger the negation or idiom rules below
+                joined = "\x1e".join(lw)
+                negatable = "n't" in joined or not NEGATION_CONTEXT.isdisjoint(lw)
+                idiomatic = " " in joined or "" in lw or not IDIOM_WORDS.isdisjoint(lw)
             for back in range(3):
                 if i <= back:
                     break
@@ -191,12 +204,16 @@ class FeedbackVader(SentimentIntensityAnalyzer):
                 scalar = 0.0
                 if before in BOOSTER_DICT:
                     scalar = BOOSTER_DICT[before] * (-1 if valence < 0 else 1)
-                    if is_cap_diff and words[i - back - 1].isupper():
-                        scalar += C_INCR if valence > 0 else -C_INCR
+                    if words[i - back - 1].isupper():
+                        if is_cap_diff is None:
+                            is_cap_diff = 0 < n - sum(map(str.isupper, words)) < n
+                        if is_cap_diff:
+                            scalar += C_INCR if valence > 0 else -C_INCR
                     scalar *= (1.0, 0.95, 0.9)[back]
                 valence += scalar
-                valence = _negation_check(valence, lw, back, i)
-                if back == 2:
+                if negatable:
+                    valence = _negation_check(valence, lw, back, i)
+                if back == 2 and idiomatic:
                     valence = _idioms_check(valence, lw, i)
             if i > 1 and lw[i - 1] == "least" and "least" not in lexicon:
                 if lw[i - 2] not in ("at", "very"):
@@ -236,12 +253,14 @@ class FeedbackSentiment:
         self.positive_at, self.negative_at = positive_at, negative_at
         self.cues = PhraseMatcher(nlp.vocab, attr="LEMMA")
         self.cue_valence: dict[str, float] = {}
+        self.cue_firsts: set[str] = set()  # the lemma each cue phrase starts with: a doc without one has no cue
         for phrase, valence in PHRASE_VALENCE.items():
             doc = nlp.make_doc(phrase)
             for token in doc:
                 token.lemma_ = lemma_of(token.norm_)
             self.cues.add(phrase, [doc])
             self.cue_valence[phrase] = valence
+            self.cue_firsts.add(doc[0].lemma_)
         self.lexicon = self.vader.lexicon
         # norm -> whether its lemma may stand in for it (not in the lexicon, inflected, not neutralised)
         self.inflected: dict[str, bool] = {}
@@ -252,15 +271,18 @@ class FeedbackSentiment:
             data[SENTIMENT] = data[SENTIMENT_LABEL] = None
             data[SENTENCES] = []
             return doc
-        starts = sentence_starts(doc)
-        units = self._clauses(token_table(doc).norms, starts)
+        table = token_table(doc)
+        starts = table.sent_starts
+        norms = table.norms
+        units = self._clauses(norms, starts) if not CONTRAST.isdisjoint(norms) else \
+            [(start, starts[n + 1] if n + 1 < len(starts) else len(norms), False) for n, start in enumerate(starts)]
         unit_starts = [u[0] for u in units]
         extra: list[list[float]] = [[] for _ in units]
         strings = doc.vocab.strings
-        table = token_table(doc)
-        for match_id, start, _ in self.cues(doc):
-            extra[sentence_of(unit_starts, start)].append(self.cue_valence[strings[match_id]])
-        for start, valence in token_cues(table.norms, table.punct, table.num):
+        if not self.cue_firsts.isdisjoint(table.lemmas):  # else no cue phrase can start anywhere
+            for match_id, start, _ in self.cues(doc):
+                extra[sentence_of(unit_starts, start)].append(self.cue_valence[strings[match_id]])
+        for start, valence in token_cues(norms, table.punct, table.num):
             extra[sentence_of(unit_starts, start)].append(valence)
         complaints = [0] * len(units)
         topics = data.get(TOPICS, ())
@@ -270,14 +292,14 @@ class FeedbackSentiment:
             seen = set()
             for ev in hit.evidence:
                 unit = sentence_of(unit_starts, ev.token_start)
-                if unit in seen or self._negated(table.norms, ev.token_start, units[unit][0]):
+                if unit in seen or self._negated(norms, ev.token_start, units[unit][0]):
                     continue
                 seen.add(unit)
                 complaints[unit] += 1
         hashtags = set(data.get(HASHTAGS, ()))
         skip = set(data.get(MENTIONS, ())) | set(data.get(URLS, ())) | {i - 1 for i in hashtags}
         emoji = dict(data.get(EMOJI, ()))
-        asking = "?" in text_of(doc) or not REQUEST_WORDS.isdisjoint(table.norms)
+        asking = "?" in text_of(doc) or not REQUEST_WORDS.isdisjoint(norms)
         scores: list[float | None] = []
         weights: list[float] = []
         for n, (start, end, contrast) in enumerate(units):
@@ -361,7 +383,7 @@ class FeedbackSentiment:
             words.append(norm.upper() if len(text) > 1 and text.isupper() else norm)
         if not words and not extra and not complaints:
             return None
-        lw = [w.lower() for w in words]
+        lw = list(map(str.lower, words))
         valences = self.vader.valences(words, lw)
         if asking and not POLITE.isdisjoint(lw):  # "thanks" closing a question or a request is politeness, not praise
             valences = [0.0 if w in POLITE and v > 0 else v for w, v in zip(lw, valences, strict=True)]
@@ -394,10 +416,14 @@ class FeedbackSentiment:
                    weights: list[float]) -> list[tuple[int, int, float]]:
         """Per-sentence scores: the weighted mean of the sentence's clauses."""
         out = []
+        k, count = 0, len(units)
         for n, start in enumerate(starts):
             end = starts[n + 1] if n + 1 < len(starts) else len(table.norms)
-            parts = [(scores[i], weights[i]) for i, u in enumerate(units)
-                     if start <= u[0] < end and scores[i] is not None]
+            parts = []
+            while k < count and units[k][0] < end:  # units are in order, each within one sentence
+                if start <= units[k][0] and scores[k] is not None:
+                    parts.append((scores[k], weights[k]))
+                k += 1
             if parts:
                 score = sum(s * w for s, w in parts) / sum(w for _, w in parts)
                 out.append((*table.char_span(start, end), round(score, 4)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
@@ -28,7 +29,7 @@ if not Doc.has_extension("topics"):
 SEP = "\x1f"
 
 
-@dataclass
+@dataclass(slots=True)
 class Evidence:
     start: int  # character offsets into doc.text
     end: int
@@ -41,7 +42,7 @@ class Evidence:
         return {"start": self.start, "end": self.end, "text": self.text, "rule": self.rule}
 
 
-@dataclass
+@dataclass(slots=True)
 class TopicHit:
     theme: str
     topic: str
@@ -121,6 +122,8 @@ class TopicMatcher:
         self.requirements: list[list[tuple[str, frozenset[str]]]] = []  # per pattern, see pattern_requirements
         self.hashtags: dict[str, tuple[str, str]] = {}
         self.phrase_norms: dict[str, tuple[str, ...]] = {}
+        self.match_keys: dict[int, tuple[str, tuple[str, ...], str, str]] = {}  # match id -> topic, norms, rules
+        self.exclude_firsts: set[str] = set()  # the lemma each exclude phrase starts with
         for topic in taxonomy.topics:
             for phrase in topic.phrases:
                 doc = self._phrase_doc(phrase)
@@ -131,11 +134,17 @@ class TopicMatcher:
                 self.hashtags.setdefault(compact, (topic.id, phrase))
                 self.hashtags.setdefault("".join(t.lemma_ for t in doc if not t.is_punct), (topic.id, phrase))
             if topic.exclude:
-                self.excludes.add(topic.id, [self._phrase_doc(p) for p in topic.exclude])
+                docs = [self._phrase_doc(p) for p in topic.exclude]
+                self.excludes.add(topic.id, docs)
+                self.exclude_firsts.update(d[0].lemma_ for d in docs if len(d))
             for n, pattern in enumerate(topic.patterns):
                 self.patterns.add(f"{topic.id}{SEP}#{n}", [pattern])
                 self.requirements.append(pattern_requirements(pattern))
-        self.requirement_attrs = sorted({attr for required in self.requirements for attr, _ in required})
+        self.requirement_values: dict[str, frozenset[str]] = {}  # attribute -> every value a requirement names
+        for required in self.requirements:
+            for attr, values in required:
+                self.requirement_values[attr] = self.requirement_values.get(attr, frozenset()) | values
+        self.all_pinned = all(self.requirements)  # every pattern requires some token value
         self.has_excludes = len(self.excludes) > 0
         self.has_patterns = len(self.patterns) > 0
 
@@ -143,9 +152,11 @@ class TopicMatcher:
         """False when no pattern can match: each misses a token value it requires. The Matcher then
         finds nothing, and running it costs more than the PhraseMatcher over all phrases."""
         present = {}
-        for attr in self.requirement_attrs:
-            present[attr] = set(table.lemmas if attr == "LEMMA" else table.norms if attr == "NORM" else table.texts
-                                if attr == "ORTH" else map(str.lower, table.texts))
+        for attr, wanted in self.requirement_values.items():  # only the values some requirement names
+            present[attr] = wanted.intersection(table.lemmas if attr == "LEMMA" else table.norms if attr == "NORM"
+                                                else table.texts if attr == "ORTH" else map(str.lower, table.texts))
+        if self.all_pinned and not any(present.values()):  # no token has a value any requirement names (most docs)
+            return False
         for required in self.requirements:
             for attr, wanted in required:
                 if wanted.isdisjoint(present[attr]):
@@ -162,11 +173,14 @@ class TopicMatcher:
         table = token_table(doc)
         norms = table.norms
         found: list[tuple[str, int, int, str]] = []  # (topic, token start, token end, rule)
+        keys = self.match_keys
         for match_id, start, end in self.phrases(doc):
-            key = strings[match_id]
-            topic, phrase = key.split(SEP, 1)
-            same = tuple(norms[start:end]) == self.phrase_norms[key]
-            found.append((topic, start, end, ("phrase:" if same else "lemma:") + phrase))
+            known = keys.get(match_id)
+            if known is None:
+                key = strings[match_id]
+                topic, phrase = key.split(SEP, 1)
+                known = keys[match_id] = (topic, self.phrase_norms[key], "phrase:" + phrase, "lemma:" + phrase)
+            found.append((known[0], start, end, known[2] if tuple(norms[start:end]) == known[1] else known[3]))
         if self.has_patterns and self._may_match_patterns(table):
             for match_id, start, end in self.patterns(doc):
                 topic, n = strings[match_id].split(SEP, 1)
@@ -179,7 +193,7 @@ class TopicMatcher:
             data[TOPICS] = []
             return doc
         starts = table.sent_starts
-        if self.has_excludes:
+        if self.has_excludes and not self.exclude_firsts.isdisjoint(table.lemmas):  # else no exclude can match
             blocked = {(strings[m], sentence_of(starts, s)) for m, s, _ in self.excludes(doc)}
             found = [f for f in found if (f[0], sentence_of(starts, f[1])) not in blocked]
         # a match strictly inside a longer one belongs to that longer phrase ("late refund" is about the refund,
@@ -189,14 +203,16 @@ class TopicMatcher:
                 g[1] <= f[1] and f[2] <= g[2] and (g[2] - g[1]) > (f[2] - f[1]) for g in found)]
         text = text_of(doc)
         hits: dict[str, TopicHit] = {}
-        for topic_id, start, end, rule in sorted(found, key=lambda f: (f[1], f[2])):
-            topic = self.topics[topic_id]
+        spans: set[tuple[str, int, int]] = set()  # (topic, token start, token end) of the evidence so far
+        for topic_id, start, end, rule in sorted(found, key=itemgetter(1, 2)):
+            if (topic_id, start, end) in spans:  # one piece of evidence per span and topic
+                continue
+            spans.add((topic_id, start, end))
             hit = hits.get(topic_id)
             if hit is None:
+                topic = self.topics[topic_id]
                 hit = hits[topic_id] = TopicHit(topic.theme, topic.id, topic.complaint, topic.stage,
                                                 priority=topic.priority)
-            if any(e.token_start == start and e.token_end == end for e in hit.evidence):
-                continue
             start_char, end_char = table.char_span(start, end)
             hit.evidence.append(Evidence(start_char, end_char, text[start_char:end_char], rule, start, end))
         data[TOPICS] = list(hits.values())
