@@ -15,11 +15,19 @@ from psycopg2 import sql
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 
 
+def _array_element(value) -> str:
+    if value is None:
+        return "NULL"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _copy_value(value) -> str:
     if value is None:
         return "\\N"
     if isinstance(value, bool):
         return "t" if value else "f"
+    if isinstance(value, list | tuple):  # a one-dimensional array: every element quoted, so any text is safe
+        value = "{" + ",".join(map(_array_element, value)) + "}"
     return str(value).translate(_COPY_ESCAPES)
 
 
@@ -33,7 +41,8 @@ def _columns(columns: Sequence[str]) -> sql.Composable:
 
 
 def copy_rows(cur, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
-    """COPY ``rows`` (tuples in ``columns`` order; str/int/bool/None, JSON as text) into ``table`` (text format)."""
+    """COPY ``rows`` (tuples in ``columns`` order; str/int/float/bool/None, JSON as text, a list or tuple for a
+    one-dimensional array) into ``table`` (text format)."""
     buffer = io.StringIO()
     for row in rows:
         buffer.write("\t".join(map(_copy_value, row)))
@@ -43,11 +52,14 @@ def copy_rows(cur, table: str, columns: Sequence[str], rows: Iterable[tuple]) ->
 
 
 def copy_merge(cur, target: str, columns: Sequence[str], rows: Iterable[tuple], *, conflict: Sequence[str],
-               returning: Sequence[str] = ()) -> list[tuple]:
+               returning: Sequence[str] = (), update: Sequence[str] = (), update_now: Sequence[str] = ()
+               ) -> list[tuple]:
     """Insert ``rows`` into ``target`` as ``INSERT ... ON CONFLICT (<conflict>) DO NOTHING`` would, through COPY.
 
-    Reads nothing else; writes ``target`` (and a temporary table ``pg_temp.copy_in_<target>`` of the same
-    columns, emptied after use). Returns the ``RETURNING`` rows (``returning``: its columns), if any.
+    With ``update`` (columns) the conflict clause is ``DO UPDATE SET c = EXCLUDED.c`` for each of them, and
+    ``c = now()`` for each of ``update_now``. Reads nothing else; writes ``target`` (and a temporary table
+    ``pg_temp.copy_in_<target>`` of the same columns, emptied after use). Returns the ``RETURNING`` rows
+    (``returning``: its columns), if any.
     """
     stage_name = "copy_in_" + target.replace(".", "_")
     stage = sql.Identifier("pg_temp", stage_name)
@@ -56,8 +68,13 @@ def copy_merge(cur, target: str, columns: Sequence[str], rows: Iterable[tuple], 
     cur.execute(sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA")
                 .format(sql.Identifier(stage_name), cols, _table(target)))
     copy_rows(cur, f"pg_temp.{stage_name}", columns, rows)
-    merge = sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({}) DO NOTHING").format(
-        _table(target), cols, cols, stage, _columns(conflict))
+    action = sql.SQL("DO NOTHING")
+    if update or update_now:
+        action = sql.SQL("DO UPDATE SET {}").format(sql.SQL(", ").join(
+            [sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in update]
+            + [sql.SQL("{} = now()").format(sql.Identifier(c)) for c in update_now]))
+    merge = sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({}) {}").format(
+        _table(target), cols, cols, stage, _columns(conflict), action)
     if returning:
         merge = sql.SQL("{} RETURNING {}").format(merge, _columns(returning))
     cur.execute(merge)
