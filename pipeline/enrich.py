@@ -89,6 +89,8 @@ def _run(engine: Engine, tagger, claim_sql: str, recheck_sql: str, size: int,
          after: str | None = None) -> tuple[int, int, str | None]:
     """Claim (item ids above ``after``), tag and store one batch in one transaction.
 
+    Reads and row-locks ``core.feedback_item``; writes ``core.enrichment`` (one row per item) by COPY into a
+    temporary table and one ``INSERT ... ON CONFLICT (item_id) DO UPDATE`` (``copy_merge``).
     Return (items claimed, items tagged, the highest id claimed).
     """
     from voc.nlp import Item
@@ -100,7 +102,7 @@ def _run(engine: Engine, tagger, claim_sql: str, recheck_sql: str, size: int,
             claimed = cur.fetchall()
             if not claimed:
                 return 0, 0, None
-            cur.execute(recheck_sql, {**params, "ids": [str(row[0]) for row in claimed]})
+            cur.execute(recheck_sql, {**params, "ids": [row[0] for row in claimed]})
             done_meanwhile = {row[0] for row in cur.fetchall()}
             items = [Item(text=text, id=item_id, channel=channel, survey_id=survey_id)
                      for item_id, text, channel, survey_id in claimed if item_id not in done_meanwhile]
