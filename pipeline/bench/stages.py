@@ -85,13 +85,17 @@ def _enrich_worker(url: str, batch_size: int) -> dict:
 
 
 def enrich(url: str, workers: int, batch_size: int) -> dict:
-    """Enrich every pending item with ``workers`` processes; return counts and wall time."""
+    """Enrich every pending item with ``workers`` processes; return counts and wall time.
+
+    ``seconds`` is the stage's wall time, process start-up and tagger build included; ``working_seconds``
+    is the slowest worker's time in ``enrich_pending`` alone, the basis the NLP references are timed on.
+    """
     start = time.perf_counter()
     with _pool(workers) as pool:
         results = [f.result() for f in [pool.submit(_enrich_worker, url, batch_size) for _ in range(workers)]]
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "workers": workers, "batch_size": batch_size,
-            "items": sum(r["enriched"] for r in results), "per_worker": results}
+    return {"seconds": seconds, "working_seconds": max(r["tagging_seconds"] for r in results), "workers": workers,
+            "batch_size": batch_size, "items": sum(r["enriched"] for r in results), "per_worker": results}
 
 
 def mart(engine: Engine) -> dict:

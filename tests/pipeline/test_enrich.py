@@ -108,3 +108,59 @@ def test_two_concurrent_workers_never_tag_the_same_item(engine, db_env, tmp_path
     done = [int(re.search(r"enriched (\d+) items", out).group(1)) for out in outputs]
     assert sum(done) == items == count(engine, "core.enrichment")
     assert all(n > 0 for n in done), f"both workers should have claimed work: {done}"
+
+
+# The statement enrichment stored rows with before it moved to COPY + merge (``copy_merge``): the reference
+# the stored rows are compared with.
+OLD_UPSERT_SQL = """
+INSERT INTO core.enrichment_reference (item_id, sentiment_compound, sentiment_label, topics, journey_stage,
+    stage_reason, nlp_version, language, is_complaint, intents, taxonomy_version, sentences)
+VALUES %s
+"""
+OLD_ROW_TEMPLATE = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::text[], %s, %s)"
+
+
+def test_rows_stored_through_copy_equal_the_execute_values_rows(engine, tmp_path):
+    from psycopg2.extras import Json, execute_values
+
+    from voc.nlp import Item
+
+    folder, _ = generate_surveys(tmp_path / "sample", responses=300)["surveys"]
+    ingest_surveys(engine, [folder])
+    ingest_surveys(engine, [_survey(tmp_path, (
+        'A,2026-10-01,relationship_nps,nps,en,C1,,1,,"Très déçu 😡: the \\"late\\" parcel\tand a back\\\\slash,'
+        ' rude staff",\n'
+        'B,2026-10-01,relationship_nps,nps,en,C2,,9,,"Line one\nline two: great price, I\'ll be back!",\n'))])
+    tagger = Tagger()
+    assert enrich_pending(engine, tagger=tagger, batch_size=97).enriched == count(engine, "core.feedback_item")
+
+    with engine.connect() as conn:
+        items = [Item(text=t, id=i, channel=c, survey_id=s) for i, t, c, s in conn.exec_driver_sql(
+            "SELECT item_id, text, channel, survey_id FROM core.feedback_item ORDER BY item_id").all()]
+    rows = []
+    for item, tags in zip(items, tagger.tag(items), strict=True):
+        sentiment = tags["sentiment"]
+        rows.append((item.id, sentiment["score"] if sentiment else None, sentiment["label"] if sentiment else None,
+                     Json(tags["topics"]), tags["journey_stage"], tags["stage_reason"], tagger.nlp_version,
+                     tags["language"], tags["is_complaint"], tags["intents"], tagger.taxonomy_version,
+                     Json(tags["sentences"])))
+    columns = ("item_id, sentiment_compound, sentiment_label, topics, journey_stage, stage_reason, nlp_version,"
+               " language, is_complaint, intents, taxonomy_version, sentences")
+    raw_conn = engine.raw_connection()
+    try:
+        with raw_conn.cursor() as cur:
+            cur.execute("CREATE TABLE core.enrichment_reference (LIKE core.enrichment INCLUDING DEFAULTS)")
+            execute_values(cur, OLD_UPSERT_SQL, rows, template=OLD_ROW_TEMPLATE)
+            # compared as stored values, column by column (jsonb, real and text[] equality), enriched_at aside
+            cur.execute(f"SELECT {columns} FROM core.enrichment EXCEPT SELECT {columns} FROM core.enrichment_reference")
+            only_new = cur.fetchall()
+            cur.execute(f"SELECT {columns} FROM core.enrichment_reference EXCEPT SELECT {columns} FROM core.enrichment")
+            only_old = cur.fetchall()
+            cur.execute("SELECT count(*) FROM core.enrichment WHERE topics::text LIKE '%%\"evidence\": [{%%'"
+                        " AND intents <> '{}' AND sentences <> '[]'")
+            rich = cur.fetchone()[0]
+        raw_conn.rollback()
+    finally:
+        raw_conn.close()
+    assert (only_new, only_old) == ([], [])
+    assert rich > 50, "the comparison should cover items with topics, evidence, intents and sentences"

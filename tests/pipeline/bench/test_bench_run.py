@@ -38,6 +38,9 @@ def test_a_small_run_reports_every_stage_reference_ratio_and_target(server_url, 
         expected = {"n/a"} if name == "ingest_times_dlt" and not dlt_available() else {"PASS", "FAIL"}
         assert target["result"] in expected, (name, target)
     assert result["ratios"]["enrichment_to_ceiling"] > 0
+    # the working time leaves out process start-up and the tagger build, which the stage's wall time includes
+    assert 0 < enrich["working_seconds"] < enrich["seconds"]
+    assert result["ratios"]["enrichment_working_to_pipeline_nlp"] > result["ratios"]["enrichment_to_pipeline_nlp"]
 
     out = tmp_path / "result.json"
     write_json(result, out)
