@@ -1,14 +1,10 @@
 """COPY + merge: what arrives through COPY text format is what ``execute_values`` parameters would store,
-and ``update`` turns the merge into an upsert."""
+and ``update`` turns the merge into an upsert. The encoder's escaping of single values is checked against the
+one-mapping reference in test_load_fast_paths.py."""
 
-from hypothesis import given
-from hypothesis import strategies as st
 from psycopg2.extras import Json, execute_values
 
-from voc.pipeline.copy_merge import _copy_value, copy_merge
-
-# COPY text format's escapes, as the documentation states them (the encoder's first version, one mapping)
-REFERENCE_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+from voc.pipeline.copy_merge import copy_merge
 
 AWKWARD = ['plain', 'with "quotes"', "back\\slash", "tab\there", "new\nline", "comma, {brace}", "NULL", "", "é 😡"]
 TABLE = "CREATE TABLE {} (id int PRIMARY KEY, label text, tags text[], doc jsonb, score real, flag boolean," \
@@ -49,8 +45,3 @@ def test_copy_merge_stores_what_parameters_store_and_updates_on_conflict(engine)
         raw_conn.rollback()
     finally:
         raw_conn.close()
-
-
-@given(st.text(alphabet=st.sampled_from("ab\\\n\r\t\"{},é😡 N"), max_size=40) | st.text(max_size=40))
-def test_copy_value_escapes_as_the_one_mapping_did(text):
-    assert _copy_value(text) == text.translate(REFERENCE_ESCAPES)
