@@ -98,11 +98,31 @@ def test_cli_reprocess_and_taxonomy_option(engine, db_env, tmp_path):
 
 
 def test_two_concurrent_workers_never_tag_the_same_item(engine, db_env, tmp_path):
+    import time
+
     folder, _ = generate_surveys(tmp_path, responses=1500)["surveys"]
     ingest_surveys(engine, [folder])
     items = count(engine, "core.feedback_item")
     cmd = [sys.executable, "-m", "voc.pipeline.cli", "enrich", "--batch-size", "25"]
-    workers = [subprocess.Popen(cmd, env=db_env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    # Both workers must be at work at once, whichever starts first: a SHARE lock on core.enrichment lets each
+    # claim and tag a batch but holds its write, until both are waiting on it; a worker that started seconds
+    # before the other can no longer tag every item alone.
+    gate = engine.raw_connection()
+    try:
+        gate.cursor().execute("LOCK TABLE core.enrichment IN SHARE MODE")
+        workers = [subprocess.Popen(cmd, env=db_env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+        deadline = time.monotonic() + 240
+        with engine.connect() as conn:
+            while conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                       " AND wait_event_type = 'Lock'"
+                                       " AND query ILIKE '%%INSERT INTO%%enrichment%%'").scalar_one() < 2:
+                assert time.monotonic() < deadline, "the two workers never both reached their first write"
+                assert all(w.poll() is None for w in workers), "a worker ended before writing"
+                conn.rollback()
+                time.sleep(0.2)
+    finally:
+        gate.rollback()
+        gate.close()
     outputs = [w.communicate(timeout=300)[0] for w in workers]
     assert [w.returncode for w in workers] == [0, 0]
     done = [int(re.search(r"enriched (\d+) items", out).group(1)) for out in outputs]
