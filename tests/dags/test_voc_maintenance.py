@@ -19,7 +19,10 @@ from voc.pipeline.trends import build_day
 pytestmark = [pytest.mark.airflow, needs_airflow]
 
 DAG_ID = "voc_maintenance"
-LOGICAL_DATE = "2027-01-01T00:00:00+00:00"  # long after the sample was loaded: every payload is older
+# A run 60 days after today: every payload the test loads now is older than the 30 days it keeps. (A fixed date
+# stopped being "long after" as the calendar caught up with it: 2027-01-01 is 26 days after 2026-12-06.)
+LOGICAL_DAY = datetime.combine(datetime.now(UTC).date() + timedelta(days=60), datetime.min.time(), tzinfo=UTC)
+LOGICAL_DATE = LOGICAL_DAY.isoformat()
 CHECKS = {"items_not_enriched_after_a_day", "items_dated_after_they_were_loaded",
           "customer_story_rows_not_one_per_item", "trend_rows_with_impossible_counts"}
 
@@ -45,10 +48,10 @@ def test_outdated_tags_are_retagged_old_payloads_are_purged_and_a_broken_row_fai
     with engine.connect() as conn:
         versions = conn.exec_driver_sql("SELECT DISTINCT taxonomy_version FROM core.enrichment").scalars().all()
     assert len(versions) == 1 and versions != ["acme-retail@0"], "the outdated items were not re-tagged"
-    cutoff = datetime(2027, 1, 1, tzinfo=UTC) - timedelta(days=30)  # "@daily" triggers: the interval ends at the run
+    cutoff = LOGICAL_DAY - timedelta(days=30)  # "@daily" triggers: the interval ends at the run
     retention = first.report["xcom"]["retention"]
     assert (retention["cutoff"], retention["keep_days"]) == (cutoff.isoformat(), 30)
-    assert retention["purged_payloads"] == records  # every payload is older than 30 days on 2027-01-01
+    assert retention["purged_payloads"] == records  # every payload is older than 30 days on LOGICAL_DAY
     assert first.report["xcom"]["quality_sweep"] == dict.fromkeys(CHECKS, 0)
     assert (count(engine, "raw.record"), count(engine, "raw.quarantine")) == (records, quarantined), \
         "retention deleted rows; it must only remove payloads"
