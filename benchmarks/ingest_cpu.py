@@ -17,27 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 import time
-import uuid
 from pathlib import Path
 
 FILES = {"survey": "survey/surveys.csv", "social": "social/social.jsonl", "ticket": "ticket/tickets.csv",
          "email": "email/inbox.mbox", "review": "review/reviews.jsonl"}
-
-
-def _server_cpu(postmaster: int) -> float:
-    """CPU seconds of the server's postmaster and all its children so far, those that exited included."""
-    import psutil
-
-    root = psutil.Process(postmaster)
-    reaped = root.cpu_times()
-    total = reaped.children_user + reaped.children_system  # backends of closed connections (the gate's)
-    for proc in [root, *root.children(recursive=True)]:
-        try:
-            times = proc.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += times.user + times.system
-    return total
 
 
 def main() -> None:
@@ -47,40 +30,26 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=Path(".voc/ingest-cpu"), help="embedded server's home")
     args = parser.parse_args()
 
-    import psutil
-    import psycopg2
+    from server_cpu import postmaster_of, server_cpu
 
-    from voc.pipeline.db import embedded, get_engine
+    from voc.pipeline.bench.run import BenchDatabase
+    from voc.pipeline.db import get_engine
     from voc.pipeline.db.migrate import upgrade
     from voc.pipeline.ingest import ingest_files
 
-    args.home.mkdir(parents=True, exist_ok=True)
-    server = embedded.server_url(database="postgres", home=args.home)
-    name = f"ingest_cpu_{uuid.uuid4().hex[:8]}"
-
-    def admin(statement: str) -> None:
-        conn = psycopg2.connect(dbname="postgres", user=server.username, host=server.query["host"])
-        try:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute(statement)
-        finally:
-            conn.close()
-
-    admin(f'CREATE DATABASE "{name}"')
-    engine = get_engine(server.set(database=name))
+    db = BenchDatabase(None, args.home)  # the embedded server under HOME/pg, a database of its own
+    engine = get_engine(db.url)
     try:
         upgrade(engine)
-        with engine.connect() as conn:
-            postmaster = psutil.Process(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()).ppid()
+        postmaster = postmaster_of(engine)
         started = time.process_time()
         import voc.pipeline.quality.runner  # noqa: F401 - Great Expectations, once per process
 
         out: dict = {"gx_import_cpu_s": round(time.process_time() - started, 2)}
         for kind in args.kinds.split(","):
-            wall, cpu, pg = time.perf_counter(), time.process_time(), _server_cpu(postmaster)
+            wall, cpu, pg = time.perf_counter(), time.process_time(), server_cpu(postmaster)
             report = ingest_files(engine, kind, [args.sample / FILES[kind]], source=f"bench_{kind}")[0]
-            wall, cpu, pg = time.perf_counter() - wall, time.process_time() - cpu, _server_cpu(postmaster) - pg
+            wall, cpu, pg = time.perf_counter() - wall, time.process_time() - cpu, server_cpu(postmaster) - pg
             out[kind] = {"records": report.read, "py_us": round(cpu / report.read * 1e6),
                          "pg_us": round(pg / report.read * 1e6), "wall_us": round(wall / report.read * 1e6),
                          "gate_s": report.quality_seconds, "loaded": report.loaded, "duplicate": report.duplicate,
@@ -88,7 +57,7 @@ def main() -> None:
         print(json.dumps(out))
     finally:
         engine.dispose()
-        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        db.drop()
 
 
 if __name__ == "__main__":

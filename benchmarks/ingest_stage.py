@@ -21,22 +21,6 @@ KINDS = [("survey", "survey/surveys.csv"), ("social", "social/social.jsonl"), ("
          ("email", "email/inbox.mbox"), ("review", "review/reviews.jsonl")]
 
 
-def _server_cpu(postmaster: int) -> float:
-    """CPU seconds of the server's postmaster and all its children so far, those that exited included."""
-    import psutil
-
-    root = psutil.Process(postmaster)
-    reaped = root.cpu_times()
-    total = reaped.children_user + reaped.children_system
-    for proc in [root, *root.children(recursive=True)]:
-        try:
-            times = proc.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += times.user + times.system
-    return total
-
-
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -50,52 +34,36 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=Path(".voc/ingest-stage"), help="embedded server's home")
     args = parser.parse_args()
 
-    import psutil
-    import psycopg2
+    from server_cpu import postmaster_of, server_cpu
 
     from voc.pipeline.bench import references, stages
-    from voc.pipeline.db import embedded, get_engine
+    from voc.pipeline.bench.run import BenchDatabase
+    from voc.pipeline.db import get_engine
     from voc.pipeline.db.migrate import upgrade
 
     files = [(f"bench_{kind}", kind, args.sample / path) for kind, path in KINDS]
-    args.home.mkdir(parents=True, exist_ok=True)
-    server = embedded.server_url(database="postgres", home=args.home)
-    name = f"ingest_stage_{uuid.uuid4().hex[:8]}"
-
-    def admin(statement: str) -> None:
-        conn = psycopg2.connect(dbname="postgres", user=server.username, host=server.query["host"])
-        try:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute(statement)
-        finally:
-            conn.close()
-
-    admin(f'CREATE DATABASE "{name}"')
-    url = server.set(database=name)
-    engine = get_engine(url)
+    db = BenchDatabase(None, args.home)  # the embedded server under HOME/pg, a database of its own
+    engine = get_engine(db.url)
     try:
         upgrade(engine)
-        with engine.connect() as conn:
-            postmaster = psutil.Process(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()).ppid()
-        pool_cpu, server_cpu = _children_cpu(), _server_cpu(postmaster)
-        result = stages.ingest(url.render_as_string(hide_password=False), files, args.workers)
-        pool_cpu, server_cpu = _children_cpu() - pool_cpu, _server_cpu(postmaster) - server_cpu
+        postmaster = postmaster_of(engine)
+        pool_cpu, pg_cpu = _children_cpu(), server_cpu(postmaster)
+        result = stages.ingest(db.url_string, files, args.workers)
+        pool_cpu, pg_cpu = _children_cpu() - pool_cpu, server_cpu(postmaster) - pg_cpu
         rate = result["records"] / result["seconds"]
         out = {"seconds": round(result["seconds"], 2), "records": result["records"], "items": result["items"],
                "loaded": result["loaded"], "duplicate": result["duplicate"], "quarantined": result["quarantined"],
                "records_per_s": round(rate), "gate_s": result["quality_seconds"],
-               "workers_cpu_s": round(pool_cpu, 1), "server_cpu_s": round(server_cpu, 1),
+               "workers_cpu_s": round(pool_cpu, 1), "server_cpu_s": round(pg_cpu, 1),
                "per_file": [(f["kind"], round(f["seconds"], 2)) for f in result["per_file"]]}
         if not args.no_dlt and references.dlt_available():
-            dsn = f"postgresql://postgres:@localhost/{name}?host={server.query['host']}"
-            dlt = references.run_dlt(dsn, files, args.home / f"dlt-{uuid.uuid4().hex[:6]}")
+            dlt = references.run_dlt(db.libpq_dsn(), files, args.home / f"dlt-{uuid.uuid4().hex[:6]}")
             out["dlt_records_per_s"] = round(dlt["records_per_s"])
             out["ingest_to_dlt"] = round(rate / dlt["records_per_s"], 3)
         print(json.dumps(out))
     finally:
         engine.dispose()
-        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        db.drop()
 
 
 if __name__ == "__main__":

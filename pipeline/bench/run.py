@@ -63,8 +63,9 @@ def machine() -> dict:
             "python": platform.python_version(), "platform": platform.platform()}
 
 
-class _Database:
-    """A fresh database for this run on the configured server (or the embedded one), migrated to head."""
+class BenchDatabase:
+    """A fresh database for one run on the configured server (or an embedded one under ``work_dir/pg``);
+    ``drop`` removes it. Also used by the scripts in benchmarks/."""
 
     def __init__(self, server: str | None, work_dir: Path) -> None:
         from voc.pipeline.config import normalise_url
@@ -155,7 +156,7 @@ def run(options: BenchOptions, log: Callable[[str], None] = lambda m: print(m, f
     result: dict = {"items_requested": options.items, "seed": options.seed, "workers": workers,
                     "machine": machine(), "targets": {}, "stages": {}, "references": {}, "ratios": {}}
 
-    db = _Database(options.database_url, work)
+    db = BenchDatabase(options.database_url, work)
     engine = get_engine(db.url)
     try:
         upgrade(engine)
