@@ -41,7 +41,7 @@ def _expand(*slots: tuple[str, ...] | str) -> list[tuple[str, ...]]:
     return sequences
 
 
-MODAL = ("would", "could")
+MODAL = ("would", "can")  # lemmas: "could" is "can" ("could be better"), "'d" is "would"
 NICE = ("nice", "great", "good", "better", "helpful", "useful", "lovely")
 ACTIONS = ("fly", "order", "buy", "shop", "use", "book", "come", "return", "recommend")
 PROVIDERS = ("provider", "supplier", "bank", "airline", "company", "carrier", "shop", "store")

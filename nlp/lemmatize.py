@@ -18,11 +18,25 @@ from spacy.tokens import Doc
 from spacy.util import load_language_data
 
 
+# Words the lookup table reduces to another word. It has no part of speech, so it picks one reading for
+# all: "crew" -> "crow", "feed" -> "fee", "ground" -> "grind", "better"/"best" -> "well", "worse"/"worst"
+# -> "wrong", "first" -> "1", "as" -> "a". In customer feedback the word itself is meant, and rules written
+# with it ("would be better" is a suggestion, "fee" is not "feed") must see it. These stay themselves.
+KEEP_AS_IS = frozenset({
+    "better", "best", "worse", "worst", "well", "more", "most", "less", "least", "further",
+    "crew", "feed", "ground", "as", "first", "second", "third", "cs", "bs", "pls", "ss", "lit",
+})
+
+
 @cache
 def lemma_table() -> dict[str, str]:
-    """The English lookup table from spacy-lookups-data (surface form -> lemma) as a plain dict."""
+    """The English lookup table from spacy-lookups-data (surface form -> lemma) as a plain dict, without
+    the entries of ``KEEP_AS_IS``."""
     # spaCy's Lookups table is keyed by string hashes; the package's own JSON gives a plain str dict
-    return load_language_data(spacy_lookups_data.en["lemma_lookup"])
+    table = load_language_data(spacy_lookups_data.en["lemma_lookup"])
+    for word in KEEP_AS_IS:
+        table.pop(word, None)
+    return table
 
 
 @cache

@@ -19,7 +19,7 @@ import voc.nlp.topics  # noqa: F401
 from voc.nlp.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
 
 # Bump when a component's behaviour changes: `voc enrich --reprocess` re-tags items of other versions.
-NLP_VERSION = "voc-nlp-0.4"
+NLP_VERSION = "voc-nlp-0.5"
 
 COMPONENTS = ("voc_normalizer", "voc_sentencizer", "voc_lemmatizer", "voc_language", "voc_topic_matcher",
               "voc_vader_sentiment", "voc_intents", "voc_journey_stage")

@@ -4,7 +4,7 @@ The floors are the figures measured when the rules last changed (docs/nlp.md lis
 commands), less a small margin: a change that makes the tagger worse fails here. Issue 4 targets
 0.70 sentiment macro-F1 and 0.60 complaint-topic macro-F1 on the airline tweets. Complaint topics
 are scored end to end (the topic of items the tagger flags as complaints, "Can't Tell" left out;
-see ``voc.nlp.evaluate``): 0.563 measured, short of the target, so ``TOPIC_FLOOR`` guards what has
+see ``voc.nlp.evaluate``): 0.562 measured (voc-nlp-0.5), short of the target, so ``TOPIC_FLOOR`` guards what has
 been reached; topic assignment alone (gold complaints with a reason) measured 0.631.
 """
 
@@ -20,7 +20,7 @@ AIRLINE = SHARED_DATA / "airline_tweets_dev.csv"
 TARGET_SENTIMENT_F1, TARGET_TOPIC_F1 = 0.70, 0.60
 STOCK_VADER_SENTIMENT_F1 = 0.46  # stock VADER, +/-0.05 thresholds, same file (MEASUREMENTS.md)
 SENTIMENT_FLOOR, TOPIC_FLOOR, ASSIGNMENT_FLOOR = TARGET_SENTIMENT_F1, 0.56, 0.63
-ODD_ROWS_TOPIC_FLOOR = 0.49  # the held-out half, measured 0.496
+ODD_ROWS_TOPIC_FLOOR = 0.49  # the held-out half, measured 0.495
 
 pytestmark = pytest.mark.skipif(not AIRLINE.exists(), reason=f"labelled development data not found at {AIRLINE}")
 
@@ -64,7 +64,7 @@ def test_no_topic_on_a_row_with_a_reason_is_a_miss(airline):
 
 def test_complaint_topics_on_the_held_out_half(airline):
     """The airline taxonomy's phrases were written looking at errors on even rows of the file only; the
-    odd rows are the check (measured: even 0.630, odd 0.496)."""
+    odd rows are the check (measured: even 0.630, odd 0.495)."""
     rows = list(csv.DictReader(AIRLINE.open(encoding="utf-8")))
     odd = evaluate(AIRLINE, airline, label_column=None, topic_column="negativereason", rows=rows[1::2])
     assert odd.topics.macro_f1 >= ODD_ROWS_TOPIC_FLOOR, odd.topics.macro_f1

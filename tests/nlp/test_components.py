@@ -69,6 +69,13 @@ def test_lookup_lemmas_of_normalised_tokens(nlp):
     assert [t.lemma_ for t in doc] == ["delay", ",", "delay", "and", "delay", "bag", "be", "lose"]
 
 
+def test_lemmas_keep_words_the_lookup_table_would_turn_into_others(nlp):
+    # the table has no part of speech: it maps "crew" to "crow", "feed" to "fee", "better" to "well"
+    doc = nlp("The crew said the feed is better, the worst is first")
+    assert [t.lemma_ for t in doc] == ["the", "crew", "say", "the", "feed", "be", "better", ",", "the", "worst",
+                                       "be", "first"]
+
+
 def test_topics_match_lemmas_hashtags_phrases_and_patterns_with_evidence(nlp):
     text = "Two DELAYS and a delayed parcel. Where is my order? #delayed #LostLuggage"
     doc = nlp(text)
@@ -155,6 +162,8 @@ def test_language_is_decided_cheaply_for_english_and_other_languages_get_no_sent
     ("Brilliant service, thank you so much!", ["praise"]),
     ("When does the store open?", ["question"]),
     ("You should add more sizes. It would be nice to have text updates.", ["suggestion"]),
+    ("It would be better with a dark mode.", ["suggestion"]),  # "better" is not reduced to "well"
+    ("A dark mode could be nice.", ["suggestion"]),  # the lemma of "could" is "can"
     ("Terrible. I will cancel my account and switch to Globex.", ["complaint", "churn_risk"]),
     ("Never ordering from you again!", ["complaint", "churn_risk"]),
     ("Why is my refund not here yet?", ["complaint", "question"]),
