@@ -118,14 +118,16 @@ def tag(
 
 @taxonomy_app.command("check")
 def taxonomy_check(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="Taxonomy YAML file to validate.")],
+    file: Annotated[str, typer.Argument(metavar="FILE", help="Taxonomy YAML file to validate, or the name of a "
+                                                             "bundled one (acme-retail, airline).")],
     as_json: JsonOpt = False,
 ) -> None:
     """Validate a taxonomy file and report every error with its line (exit 1 when it has errors)."""
-    from voc.nlp import TaxonomyError, load_taxonomy
+    from voc.nlp import TaxonomyError
+    from voc.nlp.pipeline import resolve_taxonomy
 
     try:
-        taxonomy = load_taxonomy(file)
+        taxonomy = resolve_taxonomy(file)
     except TaxonomyError as exc:
         if as_json:
             typer.echo(json.dumps({"file": str(file), "valid": False, "errors": exc.errors}, indent=2))

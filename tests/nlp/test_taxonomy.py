@@ -138,4 +138,6 @@ def test_taxonomy_check_command(tmp_path):
     as_json = json.loads(runner.invoke(app, ["taxonomy", "check", str(bad), "--json"]).output)
     assert as_json["valid"] is False and len(as_json["errors"]) == 1
     missing = runner.invoke(app, ["taxonomy", "check", str(tmp_path / "nope.yaml")])
-    assert missing.exit_code == 1 and "cannot read the file" in missing.output
+    assert missing.exit_code == 1 and "no such file, and no bundled taxonomy of that name" in missing.output
+    bundled = runner.invoke(app, ["taxonomy", "check", "airline"])  # a bundled name, as --taxonomy takes
+    assert bundled.exit_code == 0 and bundled.output.startswith("ok: airline-example@1+"), bundled.output
