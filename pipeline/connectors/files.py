@@ -9,9 +9,11 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import ijson
 
 from voc.pipeline.connectors.base import SourceRecord
 
@@ -163,8 +165,88 @@ def read_json_lines(path: Path) -> Iterator[JsonLine]:
             yield JsonLine(number, value, raw)
 
 
-def read_json_list(path: Path, what: str) -> Iterator[SourceRecord]:
-    """Yield the objects of a JSON file holding a list, or an object with exactly one list-valued key."""
+def read_json_list(path: Path, what: str, whole: Callable[[Path, str], Iterator[SourceRecord]] | None = None,
+                   ) -> Iterator[SourceRecord]:
+    """Yield the objects of a JSON file holding a list, or an object with exactly one list-valued key.
+
+    Streams: a first pass reads the file's structure with ijson's event parser (nothing kept), a second
+    builds one object at a time, so memory does not grow with the file. A file the event parser rejects
+    (malformed JSON, bytes that are not UTF-8, NaN, lone surrogates, deep nesting) is read whole by ``whole``
+    (default ``_read_json_list_whole``), which says what is wrong and where, as before.
+    """
+    prefix = _list_prefix(path)
+    if prefix is None:
+        yield from (whole or _read_json_list_whole)(path, what)
+        return
+    with path.open("rb") as fh:
+        if fh.read(len(BOM)) != BOM:
+            fh.seek(0)
+        for index, payload in enumerate(ijson.items(fh, prefix, use_float=True)):
+            location = f"{path.name}:[{index}]"
+            if isinstance(payload, dict):
+                yield SourceRecord(location, payload)
+            else:
+                yield SourceRecord(location, payload, error=f"a {what} must be a JSON object")
+
+
+OPENING, CLOSING = frozenset({"start_map", "start_array"}), frozenset({"end_map", "end_array"})
+STREAM_DEPTH = 100  # deeper files are left to json.loads, which refuses what would exhaust its recursion
+
+
+def _list_prefix(path: Path) -> str | None:
+    """The ijson prefix of the records' list: ``item`` for a top-level list, ``<key>.item`` for the one
+    list-valued key of a top-level object; None when the file is not valid JSON of either shape (or the key
+    holds a dot, which ijson's prefixes cannot tell apart)."""
+    lists, top, key, depth = [], None, None, 0
+    try:
+        with path.open("rb") as fh:
+            if fh.read(len(BOM)) != BOM:
+                fh.seek(0)
+            reader = _SurrogateCounter(fh)
+            for prefix, event, value in ijson.parse(reader, use_float=True):  # numbers as the second pass reads them
+                if event in OPENING:
+                    depth += 1
+                    if depth > STREAM_DEPTH:  # json.loads decides about deep nesting ("nested too deeply")
+                        return None
+                elif event in CLOSING:
+                    depth -= 1
+                if top is None:
+                    top = event
+                elif prefix == "" and event == "map_key":
+                    key = value
+                elif top == "start_map" and event == "start_array" and prefix == key:
+                    lists.append(key)
+    except (ijson.JSONError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if reader.high != reader.low:  # a lone surrogate escape: ijson would read it as "?", json.loads keeps it
+        return None
+    if top == "start_array":
+        return "item"
+    if top == "start_map" and len(lists) == 1 and "." not in lists[0]:
+        return f"{lists[0]}.item"
+    return None
+
+
+class _SurrogateCounter:
+    """A binary file whose reads count the JSON escapes of UTF-16 surrogates (high ``\\uD800-\\uDBFF``, low
+    ``\\uDC00-\\uDFFF``), so that a file holding a lone one can be left to ``json.loads``."""
+
+    HIGH, LOW = re.compile(rb"\\u[dD][89abAB]"), re.compile(rb"\\u[dD][c-fC-F]")
+
+    def __init__(self, fh) -> None:
+        self.fh, self.high, self.low, self.tail = fh, 0, 0, b""
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.fh.read(size)
+        window = self.tail + chunk  # an escape may straddle two reads: the last 3 bytes are scanned again
+        self.high += len(self.HIGH.findall(window))  # 3 bytes cannot hold a whole 4-byte escape: none counted twice
+        self.low += len(self.LOW.findall(window))
+        self.tail = window[-3:]
+        return chunk
+
+
+def _read_json_list_whole(path: Path, what: str) -> Iterator[SourceRecord]:
+    """``read_json_list`` for a file the streaming pass rejects: parse it whole and report what is wrong."""
     data = path.read_bytes()
     text = data[len(BOM):].decode("utf-8", "surrogateescape") if data.startswith(BOM) else \
         data.decode("utf-8", "surrogateescape")

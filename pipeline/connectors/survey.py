@@ -15,7 +15,7 @@ from pathlib import Path
 
 from voc.pipeline.connectors.base import RecordError, SourceRecord
 from voc.pipeline.connectors.columns import storable_when
-from voc.pipeline.connectors.files import csv_reader, parse_json
+from voc.pipeline.connectors.files import csv_reader, parse_json, read_json_list
 from voc.pipeline.connectors.mapping import SurveyMapping
 from voc.schemas import item_id
 
@@ -30,7 +30,7 @@ def read_survey_file(path: Path) -> Iterator[SourceRecord]:
     elif suffix in (".jsonl", ".ndjson"):
         yield from _read_jsonl(path)
     elif suffix == ".json":
-        yield from _read_json(path)
+        yield from read_json_list(path, "response", whole=_read_json_whole)
     else:
         raise ValueError(f"{path}: unsupported survey file type {suffix!r} (use {', '.join(SUFFIXES)})")
 
@@ -103,7 +103,8 @@ def _read_jsonl(path: Path) -> Iterator[SourceRecord]:
             yield SourceRecord(location, payload)
 
 
-def _read_json(path: Path) -> Iterator[SourceRecord]:
+def _read_json_whole(path: Path, what: str = "response") -> Iterator[SourceRecord]:
+    """A JSON export that cannot be streamed, parsed whole: undecodable bytes are replaced, not quarantined."""
     text = path.read_text(encoding="utf-8-sig", errors="replace")
     try:
         doc = parse_json(text)
