@@ -17,8 +17,10 @@ MIN_VOLUME = 5  # fewer complaints than this in a cell is never a spike: two com
 Z_THRESHOLD = 3.0
 
 BUILD_SQL = """
-WITH topics AS (  -- the range and the 28 days before its first day, read once
-    SELECT * FROM core.item_topic WHERE occurred_at >= :start - interval '28 days' AND occurred_at < :end
+WITH topics AS (  -- the range and the 28 days before its first day, read once; only the columns used below
+    SELECT occurred_at, occurred_on, theme, topic, journey_stage, channel, is_complaint, is_negative, sentiment,
+           taxonomy_version, record_id, nps, csat, ces
+    FROM core.item_topic WHERE occurred_at >= :start - interval '28 days' AND occurred_at < :end
 ),
 
 daily AS (
@@ -57,8 +59,10 @@ volumes AS (
     GROUP BY 1, 2, 3, 4, 5
 ),
 
-responses AS (  -- scores count once per survey response, however many texts it had
+responses AS (  -- scores count once per survey response, however many texts it had; rows without a score
+    -- add nothing to the counts and averages below, so they are not sorted
     SELECT DISTINCT theme, topic, journey_stage, channel, occurred_on, record_id, nps, csat, ces FROM days
+    WHERE nps IS NOT NULL OR csat IS NOT NULL OR ces IS NOT NULL
 ),
 
 scores AS (
@@ -77,7 +81,7 @@ final AS (
         volumes.occurred_on AS trend_date,
         volumes.theme, volumes.topic, volumes.journey_stage, volumes.channel,
         volumes.item_count, volumes.complaint_count, volumes.negative_share, volumes.mean_sentiment,
-        scores.nps, scores.nps_responses, scores.mean_csat, scores.mean_ces,
+        scores.nps, COALESCE(scores.nps_responses, 0) AS nps_responses, scores.mean_csat, scores.mean_ces,
         COALESCE(baseline.baseline_7d, 0) AS complaint_baseline_7d,
         COALESCE(baseline.baseline_28d, 0) AS complaint_baseline_28d,
         COALESCE(baseline.stddev_28d, 0) AS complaint_stddev_28d,
@@ -85,7 +89,7 @@ final AS (
             / greatest(COALESCE(baseline.stddev_28d, 0), 1) AS complaint_zscore,
         volumes.taxonomy_version
     FROM volumes
-    JOIN scores USING (theme, topic, journey_stage, channel, occurred_on)
+    LEFT JOIN scores USING (theme, topic, journey_stage, channel, occurred_on)  -- a cell without scored responses
     LEFT JOIN baseline USING (theme, topic, journey_stage, channel, occurred_on)
 )
 
