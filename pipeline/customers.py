@@ -19,6 +19,7 @@ from pathlib import Path
 from psycopg2.extras import execute_values
 from sqlalchemy import Engine
 
+from voc.pipeline.copy_merge import copy_merge
 from voc.pipeline.db.transaction import raw_transaction
 from voc.pipeline.identity import IDENTIFIER_KINDS, protect
 
@@ -196,11 +197,9 @@ def resolve_customers(engine: Engine) -> ResolveReport:
                     merges.append((retired, key, f"joined by {evidence}"))
                 assignments += [(m, kinds[m], key) for m in members if existing.get(m) != key]
 
-            if assignments:
-                execute_values(cur, """
-                    INSERT INTO core.customer_identifier (identifier, kind, customer_key) VALUES %s
-                    ON CONFLICT (identifier) DO UPDATE SET customer_key = EXCLUDED.customer_key, resolved_at = now()
-                """, assignments, page_size=5_000)
+            if assignments:  # one row per identifier (a group lists each once), so one merge can take them all
+                copy_merge(cur, "core.customer_identifier", ("identifier", "kind", "customer_key"), assignments,
+                           conflict=("identifier",), update=("customer_key",), update_now=("resolved_at",))
             if merges:
                 execute_values(cur, "INSERT INTO core.customer_key_merge (old_key, new_key, reason) VALUES %s"
                                     " ON CONFLICT (old_key) DO NOTHING", merges)
