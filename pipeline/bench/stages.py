@@ -108,7 +108,8 @@ def mart(engine: Engine) -> dict:
     published = time.perf_counter()
     with engine.connect() as conn:
         first, last = conn.exec_driver_sql(
-            "SELECT min(occurred_at)::date, max(occurred_at)::date FROM core.feedback_item").one()
+            "SELECT (min(occurred_at) AT TIME ZONE 'UTC')::date, (max(occurred_at) AT TIME ZONE 'UTC')::date"
+            " FROM core.feedback_item").one()  # trend days are UTC days, whatever the session's time zone
     reports = build_range(engine, first, last) if first else []
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "publish_seconds": published - start, "trends_seconds": seconds - (published - start),
