@@ -95,10 +95,16 @@ def _chunks(records: Iterable[SourceRecord], size: int) -> Iterator[list[SourceR
         yield chunk
 
 
+# json.dumps(value, ensure_ascii=False[, default=str]) builds a new encoder for every call when given options; these
+# are the encoders it would build (stateless between calls), made once: the same text, 1 us less a call
+_TEXT_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+_PLAIN_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def _payload_json(record: SourceRecord) -> str:
     if isinstance(record.payload, str):
         return record.payload
-    return json.dumps(record.payload, ensure_ascii=False, default=str)
+    return _TEXT_JSON.encode(record.payload)
 
 
 def _storable(text: str) -> str:
@@ -238,7 +244,7 @@ def content_hash(item: dict, key: str | None) -> str | None:
         return None
     when = datetime.fromisoformat(item["occurred_at"]).astimezone(UTC).replace(microsecond=0).isoformat()
     words = " ".join(item["text"].split()).casefold()
-    body = json.dumps([item["channel"], key, when, item.get("question"), words], ensure_ascii=False)
+    body = _PLAIN_JSON.encode([item["channel"], key, when, item.get("question"), words])
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -493,7 +499,7 @@ class _Chunk:
         if reasons:
             return "; ".join(sorted(reasons))
         if isinstance(record.payload, str):  # _payload_json gives a text payload as it is, not as JSON
-            body = json.dumps(record.payload, ensure_ascii=False)
+            body = _PLAIN_JSON.encode(record.payload)
         return items, reposts, body
 
     def load(self, chunk: list[SourceRecord]) -> bool:
@@ -622,4 +628,4 @@ def _context(context: dict) -> dict:
 
 
 def _json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
+    return _TEXT_JSON.encode(value)

@@ -217,3 +217,14 @@ def test_plain_mailboxes_split_as_the_standard_library_splits_them(value):
 
     assert email._mailbox(value) == parseaddr(value)
     assert email._addresses(value) == [a for _, a in getaddresses([value]) if a]
+
+
+@FAST
+@given(PAYLOADS)
+def test_reused_json_encoders_write_what_json_dumps_writes(payload):
+    from voc.pipeline import load
+    from voc.pipeline.connectors import base
+
+    assert load._TEXT_JSON.encode(payload) == json.dumps(payload, ensure_ascii=False, default=str)
+    assert load._PLAIN_JSON.encode(payload) == json.dumps(payload, ensure_ascii=False)
+    assert base._HASH_JSON.encode(payload) == json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
