@@ -6,7 +6,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-
 # what json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str) builds for every call, built once
 _HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
 

@@ -117,8 +117,8 @@ _AS_IS = {"subject": None, "in-reply-to": None, "references": None, "content-lan
 def _first_headers(msg: EmailMessage) -> dict[str, object]:
     """The first raw value of each header of a message, by lower-cased name (what ``msg.get`` would read)."""
     first: dict[str, object] = {}
-    for field, value in msg.raw_items():
-        first.setdefault(field.lower(), value)
+    for name, value in msg.raw_items():
+        first.setdefault(name.lower(), value)
     return first
 
 
