@@ -6,6 +6,9 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+# what json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str) builds for every call, built once
+_HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
+
 
 class RecordError(ValueError):
     """A record cannot become feedback items; the message is the quarantine reason."""
@@ -27,5 +30,5 @@ class SourceRecord:
     hash: str = field(init=False)
 
     def __post_init__(self) -> None:
-        body = json.dumps(self.payload, sort_keys=True, ensure_ascii=False, default=str)
+        body = _HASH_JSON.encode(self.payload)
         object.__setattr__(self, "hash", hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest())

@@ -126,3 +126,35 @@ def test_an_unknown_oversize_policy_is_refused_before_anything_is_stored(engine,
         load_records(engine, source="s", kind="survey", location="x", content_sha256="0", records=[],
                      to_items=lambda r: [], oversize="cut")
     assert count(engine, "raw.load_batch") == 0
+
+
+def test_a_load_freezes_the_older_objects_only_while_it_runs(engine, sample, monkeypatch):
+    """The collector skips the objects alive before a load while it runs (``load_records``), and gets them back
+    after it, whether it returns or raises; a freeze the caller made itself is left as it was."""
+    import gc
+
+    from voc.pipeline import load
+
+    seen = []
+    real = load._Chunk.load
+
+    def spy(self, chunk):
+        seen.append(gc.get_freeze_count())
+        return real(self, chunk)
+
+    monkeypatch.setattr(load._Chunk, "load", spy)
+    assert gc.get_freeze_count() == 0
+    _ingest_sample(engine, sample)
+    assert seen and all(n > 0 for n in seen) and gc.get_freeze_count() == 0
+
+    failing = load._old_objects_left_out_of_collections(lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        failing()
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert load._old_objects_left_out_of_collections(gc.get_freeze_count)() == frozen
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

@@ -83,7 +83,78 @@ def test_item_id_is_the_uuid5_of_source_and_key(source, key):
 
 
 def _replies(replies):
-    return [(r.content, r.headers, r.signatures, r.disclaimers) for r in replies]
+    """What ``own_words`` reads of the replies (their disclaimers it never reads, and no longer gets)."""
+    return [(r.content, r.headers, r.signatures) for r in replies]
+
+
+# lines of quoted replies in the parser's languages: its headers ("On ... wrote:", "From:/Sent:" blocks, "-----Original
+# Message-----"), quotes, signatures and plain sentences, to be put together in any order
+REPLY_LINES = [
+    "On Mon, 3 Mar 2025 at 10:00, Jane Doe <jane@example.com> wrote:", "> On Tue, 4 Mar 2025, Bob wrote:",
+    "Am 03.03.2025 um 10:00 schrieb Max Muster <max@example.de>:", "Le lun. 3 mars 2025 à 10:00, Jean a écrit :",
+    "Le 3 mars 2025, Jean <j@example.fr> a écrit:", "Op ma 3 mrt 2025 om 10:00 schreef Piet <p@example.nl>:",
+    "Il giorno lun 3 mar 2025, Mario ha scritto:", "El lun, 3 mar 2025 a las 10:00, Ana  escribió:",
+    "From: Support <support@example.com>", "Sent: Monday, March 3, 2025 10:00 AM", "To: Customer <c@example.com>",
+    "Subject: RE: my order", "Date: Mon, 3 Mar 2025 10:00:00 +0000", "Cc: team@example.com", "*From:* Someone",
+    "Von: Max", "Gesendet: Montag", "An: Support", "Betreff: Bestellung", "De : Jean", "Objet : commande",
+    "Van: Piet", "Verzonden: maandag", "Aan: Support", "Onderwerp: bestelling", "Da: Mario", "Inviato: lunedì",
+    "Oggetto: ordine", "De: Ana", "Enviado: lunes", "Para: Soporte", "Asunto: pedido", "Fecha: lunes",
+    "-----Original Message-----", "----- Original Message -----", "________________________________",
+    "> quoted line", ">> deeper quote", "Sent from my iPhone", "Get Outlook for iOS", "Best regards,", "Thanks,",
+    "Mit freundlichen Grüßen", "Cordialement", "--", "Jane", "My parcel never arrived.", "On the whole it was fine.",
+    "From the start I was unhappy.", "", "", "  ", "wrote: nothing", "Am I the only one?", "Le colis est arrivé.",
+]
+
+
+@FAST
+@given(st.lists(st.sampled_from(REPLY_LINES), max_size=14), st.sampled_from(["\n", "\r\n"]),
+       st.sampled_from([email.EmailOptions.languages, ("de",), ("fr", "nl"), ("xx",), ()]))
+def test_reply_parts_are_the_parsers_on_quoted_replies(lines, newline, languages):
+    text = newline.join(lines).replace("\r\n", "\n")
+    expected = EmailReplyParser(languages=list(languages)).read(text).replies
+    assert _replies(email._reply_parts(text, languages)) == _replies(expected)
+    assert email.own_words(text, languages) == _old_own_words(text, languages)
+
+
+@FAST
+@given(st.lists(st.sampled_from(REPLY_LINES), max_size=14))
+def test_line_anchored_header_pattern_finds_the_same_headers(lines):
+    from mailparser_reply.parser import EmailMessage as ReplyMessage
+
+    text = "\n".join(lines)
+    for languages in (list(email.EmailOptions.languages), ["en"], ["es"]):
+        plain = ReplyMessage(text="", languages=languages).HEADER_REGEX
+        anchored = email._line_anchored(plain)
+        assert anchored is not plain  # the parser's header pattern can only match at a line start or a newline
+        assert anchored.findall(text) == plain.findall(text)
+
+
+def test_line_anchored_keeps_a_pattern_that_can_match_anywhere():
+    import re
+
+    for pattern in (r"wrote:", r"^a|b", r"(?:x)?^y", r"\s*^z"):
+        compiled = re.compile(pattern, re.M)
+        assert email._line_anchored(compiled) is compiled
+
+
+def _old_own_words(text: str, languages) -> str:
+    """``own_words`` as it was, calling the reply parser itself."""
+    import re
+
+    text = text.replace("\r\n", "\n")
+    text = re.split(r"^-- ?$", text, maxsplit=1, flags=re.M)[0]
+    replies = EmailReplyParser(languages=list(languages)).read(text).replies
+    if replies:
+        newest = replies[0]
+        text = newest.content if newest.headers is None else newest.content.replace(newest.headers, "", 1)
+        signature = (newest.signatures or "").strip()
+        if signature and signature.count("\n") < 6 and all(len(line) <= 60 for line in signature.splitlines()):
+            text = text[:text.rfind(signature)] if signature in text else text
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
+    paragraphs = re.split(r"\n\s*\n", "\n".join(lines).strip())
+    if len(paragraphs) > 1 and email.SIGN_OFF.match(paragraphs[-1]) and paragraphs[-1].count("\n") < 4:
+        paragraphs.pop()
+    return "\n\n".join(paragraphs).strip()
 
 
 def test_reply_parts_are_the_parsers_on_every_sample_message(tmp_path):
@@ -126,3 +197,34 @@ def test_sample_records_are_stored_as_read_and_counted(engine, tmp_path):
             else:  # only a duplicate of a stored record, or of a record already quarantined, is in neither
                 assert record.error is None
     assert all(i == str(uuid.uuid5(ITEM_NAMESPACE, f"{s}\x1f{k}")) for i, s, k in items)
+
+
+ATOM_CHARS = "abcXYZ019!#$%&'*+/=?^_`{|}~-"
+ATOM = st.text(ATOM_CHARS, min_size=1, max_size=5)
+ADDR = st.builds(lambda a, b, c: f"{a}@{b}.{c}", st.lists(ATOM, min_size=1, max_size=3).map(".".join), ATOM, ATOM)
+MAILBOXES = st.one_of(
+    ADDR,
+    st.builds(lambda name, addr: f"{name} <{addr}>", st.lists(st.text("aZ09", min_size=1, max_size=4), min_size=1,
+                                                              max_size=3).map(" ".join), ADDR),
+    st.text("ab@<>. ,\"'()-:;[]\\", max_size=20),  # anything else: parsed by the standard library, as before
+)
+
+
+@FAST
+@given(MAILBOXES)
+def test_plain_mailboxes_split_as_the_standard_library_splits_them(value):
+    from email.utils import getaddresses, parseaddr
+
+    assert email._mailbox(value) == parseaddr(value)
+    assert email._addresses(value) == [a for _, a in getaddresses([value]) if a]
+
+
+@FAST
+@given(PAYLOADS)
+def test_reused_json_encoders_write_what_json_dumps_writes(payload):
+    from voc.pipeline import load
+    from voc.pipeline.connectors import base
+
+    assert load._TEXT_JSON.encode(payload) == json.dumps(payload, ensure_ascii=False, default=str)
+    assert load._PLAIN_JSON.encode(payload) == json.dumps(payload, ensure_ascii=False)
+    assert base._HASH_JSON.encode(payload) == json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)

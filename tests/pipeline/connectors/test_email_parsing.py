@@ -58,7 +58,7 @@ def test_remembered_headers_give_the_records_of_the_default_policy(tmp_path, mon
     raws = _corpus(tmp_path)
     mine = [connector.message_record(raw, f"m{n}") for n, raw in enumerate(raws * (2 if twice else 1))]
     monkeypatch.setattr(connector, "PARSE_POLICY", policy.default)
-    monkeypatch.setattr(connector, "_plain_header", lambda msg, name: (False, None))
+    monkeypatch.setattr(connector, "_plain_header", lambda msg, name, first=None: (False, None))
     reference = [connector.message_record(raw, f"m{n}") for n, raw in enumerate(raws * (2 if twice else 1))]
     assert len(raws) > 80
     assert [_as_tuple(r) for r in mine] == [_as_tuple(r) for r in reference]
