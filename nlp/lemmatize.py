@@ -8,6 +8,7 @@ squeezed), which is what the taxonomy's phrases are compared with.
 from __future__ import annotations
 
 from functools import cache
+from operator import sub
 
 import numpy
 import spacy
@@ -69,14 +70,20 @@ class TokenTable:
     __slots__ = ("orths", "texts", "norm_ids", "norms", "_lemmas", "punct", "alpha", "num",
                  "like_url", "space", "idx", "_sent_starts", "_array", "_strings")
 
-    def __init__(self, doc: Doc) -> None:
-        """Read the attributes of every token through one array (no Token objects)."""
+    def __init__(self, doc: Doc, text: str | None = None) -> None:
+        """Read the attributes of every token through one array (no Token objects). ``text`` is ``doc.text`` when the
+        caller has it: token texts are then cut from it rather than looked up by id."""
         strings = self._strings = doc.vocab.strings
         array = self._array = doc.to_array(COLUMNS)
         # one column per attribute (the transposed array), so each list below is built in one pass
         columns = array[:, :LISTED].T.tolist() if len(array) else [[] for _ in range(LISTED)]
         self.orths, self.norm_ids, self.idx, self.space, self.punct, self.alpha, self.num, self.like_url = columns
-        self.texts = strings_of(strings, self.orths)
+        if text is None:
+            self.texts = strings_of(strings, self.orths)
+        else:  # a token ends where the next starts, less its trailing space; a lookup in the big string cache costs
+            # more (it misses the CPU caches)
+            ends = map(sub, [*self.idx[1:], len(text)], self.space)
+            self.texts = [text[start:end] for start, end in zip(self.idx, ends, strict=True)]
         self.norms = strings_of(strings, self.norm_ids)
         self._lemmas: list[str] | None = None
         self._sent_starts: list[int] | None = None
@@ -126,28 +133,31 @@ class LookupLemmatizer:
 
     def __init__(self) -> None:
         self.table = lemma_table()
-        self.ids: dict[int, tuple[str, int]] = {}  # norm id -> (lemma, lemma id in this pipeline's strings)
+        # norm id -> lemma, and -> the lemma's id in this pipeline's strings
+        self.lemmas: dict[int, str] = {}
+        self.lemma_ids: dict[int, int] = {}
 
     def __call__(self, doc: Doc) -> Doc:
         """Reads the doc's token table (norms); writes each token's lemma to the doc and the table."""
-        ids = self.ids
-        if len(ids) > 500_000:  # typos and ids make the vocabulary unbounded: do not grow forever
-            ids.clear()
+        if len(self.lemmas) > 500_000:  # typos and ids make the vocabulary unbounded: do not grow forever
+            self.lemmas.clear()
+            self.lemma_ids.clear()
         table = token_table(doc)
-        if not table.norm_ids:
+        norm_ids = table.norm_ids
+        if not norm_ids:
             table.lemmas = []
             return doc
-        known = list(map(ids.get, table.norm_ids))
-        if None in known:
-            strings, lemmas = doc.vocab.strings, self.table
-            for k, n in enumerate(table.norm_ids):
-                if known[k] is None:
+        lemmas = list(map(self.lemmas.get, norm_ids))
+        if None in lemmas:
+            strings, lookup = doc.vocab.strings, self.table
+            for k, n in enumerate(norm_ids):
+                if lemmas[k] is None:
                     norm = table.norms[k]
-                    lemma = lemmas.get(norm, norm)
-                    known[k] = ids[n] = (lemma, strings.add(lemma))
-        lemma_list, new_ids = zip(*known, strict=True)
-        table.lemmas = list(lemma_list)
-        doc.from_array([LEMMA], numpy.array(new_ids, dtype="uint64").reshape(-1, 1))
+                    lemma = lemmas[k] = self.lemmas[n] = lookup.get(norm, norm)
+                    self.lemma_ids[n] = strings.add(lemma)
+        table.lemmas = lemmas
+        ids = numpy.fromiter(map(self.lemma_ids.__getitem__, norm_ids), dtype="uint64", count=len(norm_ids))
+        doc.from_array([LEMMA], ids.reshape(-1, 1))
         return doc
 
 
