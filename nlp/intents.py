@@ -8,6 +8,8 @@ switching to a competitor, "never again"). Phrases are matched on lower-cased le
 
 from __future__ import annotations
 
+from itertools import compress
+
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -89,7 +91,7 @@ class SequenceMatcher:
         by_first = self.by_first
         if by_first.keys().isdisjoint(lemmas):  # no token opens a sequence (most docs for most matchers)
             return False
-        for i in [k for k in range(n - 1) if lemmas[k] in by_first]:
+        for i in compress(range(n - 1), map(by_first.__contains__, lemmas)):
             seconds = by_first[lemmas[i]]
             for second in (lemmas[i + 1], ANY):
                 for seq in seconds.get(second, ()):
