@@ -9,6 +9,7 @@ switching to a competitor, "never again"). Phrases are matched on lower-cased le
 from __future__ import annotations
 
 from itertools import compress
+from operator import itemgetter
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -118,7 +119,7 @@ class IntentFlagger:
         label = data.get(SENTIMENT_LABEL)
         if complaint_topic or label == "negative":
             found.add("complaint")
-        if any(score >= PRAISE_AT for _, _, score in data.get(SENTENCES, ())) and label != "negative":
+        if label != "negative" and any(map(PRAISE_AT.__le__, map(itemgetter(2), data.get(SENTENCES, ())))):
             found.add("praise")
         table = token_table(doc)
         if "?" in text_of(doc) or self._starts_with_wh(doc, data.get(MENTIONS, ()), table):
