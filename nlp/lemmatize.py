@@ -8,7 +8,6 @@ squeezed), which is what the taxonomy's phrases are compared with.
 from __future__ import annotations
 
 from functools import cache
-from operator import sub
 
 import numpy
 import spacy
@@ -70,20 +69,14 @@ class TokenTable:
     __slots__ = ("orths", "texts", "norm_ids", "norms", "_lemmas", "punct", "alpha", "num",
                  "like_url", "space", "idx", "_sent_starts", "_array", "_strings")
 
-    def __init__(self, doc: Doc, text: str | None = None) -> None:
-        """Read the attributes of every token through one array (no Token objects). ``text`` is ``doc.text`` when the
-        caller has it: token texts are then cut from it rather than looked up by id."""
+    def __init__(self, doc: Doc) -> None:
+        """Read the attributes of every token through one array (no Token objects)."""
         strings = self._strings = doc.vocab.strings
         array = self._array = doc.to_array(COLUMNS)
         # one column per attribute (the transposed array), so each list below is built in one pass
         columns = array[:, :LISTED].T.tolist() if len(array) else [[] for _ in range(LISTED)]
         self.orths, self.norm_ids, self.idx, self.space, self.punct, self.alpha, self.num, self.like_url = columns
-        if text is None:
-            self.texts = strings_of(strings, self.orths)
-        else:  # a token ends where the next starts, less its trailing space; a lookup in the big string cache costs
-            # more (it misses the CPU caches)
-            ends = map(sub, [*self.idx[1:], len(text)], self.space)
-            self.texts = [text[start:end] for start, end in zip(self.idx, ends, strict=True)]
+        self.texts = strings_of(strings, self.orths)
         self.norms = strings_of(strings, self.norm_ids)
         self._lemmas: list[str] | None = None
         self._sent_starts: list[int] | None = None

@@ -120,8 +120,8 @@ class Normalizer:
     def __call__(self, doc: Doc) -> Doc:
         """Reads the doc's tokens into a new token table (the first component: a table left from an earlier run
         is replaced); writes squeezed norms to the doc and the table, and the social features to ``doc._``."""
+        table = doc.user_data["voc_tokens"] = TokenTable(doc)
         text = text_of(doc)
-        table = doc.user_data["voc_tokens"] = TokenTable(doc, text)
         if not NEEDS_WORK.search(text):
             return doc
         # the shared token table instead of Token objects, and one pass per feature the text can have: this
