@@ -236,8 +236,9 @@ class FeedbackVader(SentimentIntensityAnalyzer):
     @staticmethod
     def compound(valences: list[float], exclaims: int, questions: int) -> float:
         total = sum(valences)
-        emphasis = min(exclaims, 4) * 0.292 + (0 if questions < 2 else 0.96 if questions > 3 else questions * 0.18)
-        total += emphasis if total > 0 else -emphasis if total < 0 else 0
+        if exclaims or questions:  # (without either the emphasis is 0 and adding it changes nothing)
+            emphasis = min(exclaims, 4) * 0.292 + (0 if questions < 2 else 0.96 if questions > 3 else questions * 0.18)
+            total += emphasis if total > 0 else -emphasis if total < 0 else 0
         return max(-1.0, min(1.0, total / math.sqrt(total * total + 15)))
 
 
