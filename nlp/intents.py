@@ -8,6 +8,9 @@ switching to a competitor, "never again"). Phrases are matched on lower-cased le
 
 from __future__ import annotations
 
+from itertools import compress
+from operator import itemgetter
+
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -89,7 +92,7 @@ class SequenceMatcher:
         by_first = self.by_first
         if by_first.keys().isdisjoint(lemmas):  # no token opens a sequence (most docs for most matchers)
             return False
-        for i in [k for k in range(n - 1) if lemmas[k] in by_first]:
+        for i in compress(range(n - 1), map(by_first.__contains__, lemmas)):
             seconds = by_first[lemmas[i]]
             for second in (lemmas[i + 1], ANY):
                 for seq in seconds.get(second, ()):
@@ -116,7 +119,7 @@ class IntentFlagger:
         label = data.get(SENTIMENT_LABEL)
         if complaint_topic or label == "negative":
             found.add("complaint")
-        if any(score >= PRAISE_AT for _, _, score in data.get(SENTENCES, ())) and label != "negative":
+        if label != "negative" and any(map(PRAISE_AT.__le__, map(itemgetter(2), data.get(SENTENCES, ())))):
             found.add("praise")
         table = token_table(doc)
         if "?" in text_of(doc) or self._starts_with_wh(doc, data.get(MENTIONS, ()), table):

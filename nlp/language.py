@@ -61,8 +61,11 @@ class LanguageDetector:
         data = doc.user_data  # doc._ values (see voc.nlp.docdata)
         table = token_table(doc)
         skip = set(data.get(MENTIONS, ())) | set(data.get(URLS, ()))
-        words = [norm for i, norm in enumerate(table.norms) if table.alpha[i] and i not in skip] if skip else \
-            list(compress(table.norms, table.alpha))
+        alpha = table.alpha
+        if skip and any(map(alpha.__getitem__, skip)):  # (mentions and links are not alphabetic tokens in English)
+            words = [norm for i, norm in enumerate(table.norms) if alpha[i] and i not in skip]
+        else:
+            words = list(compress(table.norms, alpha))
         if not words:
             data[LANGUAGE] = None
             return doc

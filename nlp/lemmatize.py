@@ -140,28 +140,31 @@ class LookupLemmatizer:
 
     def __init__(self) -> None:
         self.table = lemma_table()
-        self.ids: dict[int, tuple[str, int]] = {}  # norm id -> (lemma, lemma id in this pipeline's strings)
+        # norm id -> lemma, and -> the lemma's id in this pipeline's strings
+        self.lemmas: dict[int, str] = {}
+        self.lemma_ids: dict[int, int] = {}
 
     def __call__(self, doc: Doc) -> Doc:
         """Reads the doc's token table (norms); writes each token's lemma to the doc and the table."""
-        ids = self.ids
-        if len(ids) > 500_000:  # typos and ids make the vocabulary unbounded: do not grow forever
-            ids.clear()
+        if len(self.lemmas) > 500_000:  # typos and ids make the vocabulary unbounded: do not grow forever
+            self.lemmas.clear()
+            self.lemma_ids.clear()
         table = token_table(doc)
-        if not table.norm_ids:
+        norm_ids = table.norm_ids
+        if not norm_ids:
             table.lemmas = []
             return doc
-        known = list(map(ids.get, table.norm_ids))
-        if None in known:
-            strings, lemmas = doc.vocab.strings, self.table
-            for k, n in enumerate(table.norm_ids):
-                if known[k] is None:
+        lemmas = list(map(self.lemmas.get, norm_ids))
+        if None in lemmas:
+            strings, lookup = doc.vocab.strings, self.table
+            for k, n in enumerate(norm_ids):
+                if lemmas[k] is None:
                     norm = table.norms[k]
-                    lemma = lemmas.get(norm, norm)
-                    known[k] = ids[n] = (lemma, strings.add(lemma))
-        lemma_list, new_ids = zip(*known, strict=True)
-        table.lemmas = list(lemma_list)
-        doc.from_array([LEMMA], numpy.array(new_ids, dtype="uint64").reshape(-1, 1))
+                    lemma = lemmas[k] = self.lemmas[n] = lookup.get(norm, norm)
+                    self.lemma_ids[n] = strings.add(lemma)
+        table.lemmas = lemmas
+        ids = numpy.fromiter(map(self.lemma_ids.__getitem__, norm_ids), dtype="uint64", count=len(norm_ids))
+        doc.from_array([LEMMA], ids.reshape(-1, 1))
         return doc
 
 

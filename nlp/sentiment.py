@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import math
 from functools import cache
+from itertools import repeat
+from operator import mul
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -62,6 +64,7 @@ BARRIER = "\x1f"
 EMOJI_PREFIX = "emoji:"  # lexicon entries for emoji (see ``EMOJI_VALENCE``)
 SCOPE_BREAK = (BARRIER,) * 3
 ADJECTIVE_BOOSTER_WORDS = frozenset(ADJECTIVE_BOOSTERS)
+NONE = ()  # no mentions, links, hashtags or emoji in a doc; no cue in a clause
 
 for _name, _default in (("sentiment", None), ("sentiment_label", None), ("sentences", ())):
     if not Doc.has_extension(_name):
@@ -233,9 +236,23 @@ class FeedbackVader(SentimentIntensityAnalyzer):
     @staticmethod
     def compound(valences: list[float], exclaims: int, questions: int) -> float:
         total = sum(valences)
-        emphasis = min(exclaims, 4) * 0.292 + (0 if questions < 2 else 0.96 if questions > 3 else questions * 0.18)
-        total += emphasis if total > 0 else -emphasis if total < 0 else 0
+        if exclaims or questions:  # (without either the emphasis is 0 and adding it changes nothing)
+            emphasis = min(exclaims, 4) * 0.292 + (0 if questions < 2 else 0.96 if questions > 3 else questions * 0.18)
+            total += emphasis if total > 0 else -emphasis if total < 0 else 0
         return max(-1.0, min(1.0, total / math.sqrt(total * total + 15)))
+
+
+class _Inflected(dict):
+    """norm -> whether its lemma may stand in for it in VADER's lexicon: not listed itself, inflected ("-s", "-ed",
+    "-ing"), not neutralised by the feedback lexicon. Filled on first use."""
+
+    def __init__(self, lexicon: dict[str, float]) -> None:
+        super().__init__()
+        self.lexicon = lexicon
+
+    def __missing__(self, norm: str) -> bool:
+        value = self[norm] = norm not in self.lexicon and norm.endswith(INFLECTED) and norm not in NEUTRALISED
+        return value
 
 
 class FeedbackSentiment:
@@ -262,28 +279,36 @@ class FeedbackSentiment:
             self.cue_valence[phrase] = valence
             self.cue_firsts.add(doc[0].lemma_)
         self.lexicon = self.vader.lexicon
-        # norm -> whether its lemma may stand in for it (not in the lexicon, inflected, not neutralised)
-        self.inflected: dict[str, bool] = {}
+        self.inflected = _Inflected(self.lexicon)  # norm -> whether its lemma may stand in for it
 
     def __call__(self, doc: Doc) -> Doc:
+        """Reads the doc's token table, topics and social features; writes sentiment, its label and the sentence
+        scores to ``doc._``, and each topic's sentiment."""
+        if len(self.inflected) > 200_000:  # one entry per distinct norm: keep it bounded
+            self.inflected.clear()
         data = doc.user_data  # doc._ values (see voc.nlp.docdata)
-        if not text_of(doc).strip() or data.get(LANGUAGE) not in (None, "en"):
+        text = text_of(doc)
+        if not text.strip() or data.get(LANGUAGE) not in (None, "en"):
             data[SENTIMENT] = data[SENTIMENT_LABEL] = None
             data[SENTENCES] = []
             return doc
         table = token_table(doc)
         starts = table.sent_starts
         norms = table.norms
-        units = self._clauses(norms, starts) if not CONTRAST.isdisjoint(norms) else \
-            [(start, starts[n + 1] if n + 1 < len(starts) else len(norms), False) for n, start in enumerate(starts)]
-        unit_starts = [u[0] for u in units]
-        extra: list[list[float]] = [[] for _ in units]
-        strings = doc.vocab.strings
+        ends = [*starts[1:], len(norms)]
+        if CONTRAST.isdisjoint(norms):  # one clause per sentence
+            units = list(zip(starts, ends, repeat(False)))
+            unit_starts = starts
+        else:
+            units = self._clauses(norms, starts, ends)
+            unit_starts = [u[0] for u in units]
+        extra: dict[int, list[float]] = {}  # clause -> valences of cues found in it
         if not self.cue_firsts.isdisjoint(table.lemmas):  # else no cue phrase can start anywhere
+            strings = doc.vocab.strings
             for match_id, start, _ in self.cues(doc):
-                extra[sentence_of(unit_starts, start)].append(self.cue_valence[strings[match_id]])
+                extra.setdefault(sentence_of(unit_starts, start), []).append(self.cue_valence[strings[match_id]])
         for start, valence in token_cues(norms, table.punct, table.num):
-            extra[sentence_of(unit_starts, start)].append(valence)
+            extra.setdefault(sentence_of(unit_starts, start), []).append(valence)
         complaints = [0] * len(units)
         topics = data.get(TOPICS, ())
         for hit in topics:
@@ -296,24 +321,34 @@ class FeedbackSentiment:
                     continue
                 seen.add(unit)
                 complaints[unit] += 1
-        hashtags = set(data.get(HASHTAGS, ()))
-        skip = set(data.get(MENTIONS, ())) | set(data.get(URLS, ())) | {i - 1 for i in hashtags}
-        emoji = dict(data.get(EMOJI, ()))
-        asking = "?" in text_of(doc) or not REQUEST_WORDS.isdisjoint(norms)
+        mentions, urls, hashtags, emoji = (data.get(MENTIONS), data.get(URLS), data.get(HASHTAGS),
+                                           data.get(EMOJI))
+        if mentions or urls or hashtags or emoji:
+            hashtags = set(hashtags or ())
+            skip = set(mentions or ()) | set(urls or ()) | {i - 1 for i in hashtags}
+            emoji = dict(emoji or ())
+        else:  # no social features (most survey comments)
+            hashtags = skip = emoji = NONE
+        asking = "?" in text or not REQUEST_WORDS.isdisjoint(norms)
         scores: list[float | None] = []
         weights: list[float] = []
+        contrast_weight, negative_weight = self.contrast_weight, self.negative_weight
         for n, (start, end, contrast) in enumerate(units):
-            score = self._score(table, start, end, skip, emoji, hashtags, extra[n], complaints[n], asking)
+            score = self._score(table, start, end, skip, emoji, hashtags, extra.get(n, NONE), complaints[n], asking)
             scores.append(score)
-            weights.append(0.0 if score is None else (0.5 + abs(score)) * (self.contrast_weight if contrast else 1.0)
-                           * (self.negative_weight if score < 0 else 1.0))
-        data[SENTENCES] = self._sentences(table, starts, units, scores, weights)
-        scored = [(s, w) for s, w in zip(scores, weights, strict=True) if s is not None]
-        if not scored:
+            weights.append(0.0 if score is None else (0.5 + abs(score)) * (contrast_weight if contrast else 1.0)
+                           * (negative_weight if score < 0 else 1.0))
+        data[SENTENCES] = self._sentences(table, starts, ends, units, scores, weights)
+        if None in scores:
+            scored = [k for k, s in enumerate(scores) if s is not None]
+            scores_of, weights_of = [scores[k] for k in scored], [weights[k] for k in scored]
+        else:
+            scores_of, weights_of = scores, weights
+        if not scores_of:
             data[SENTIMENT], data[SENTIMENT_LABEL] = 0.0, "neutral"
         else:
-            score = sum(s * w for s, w in scored) / sum(w for _, w in scored)
-            worst = min(s for s, _ in scored)
+            score = sum(map(mul, scores_of, weights_of)) / sum(weights_of)
+            worst = min(scores_of)
             if worst <= self.dominant_negative:
                 score = min(score, worst)  # one clearly negative clause makes a piece of feedback a complaint
             data[SENTIMENT], data[SENTIMENT_LABEL] = score, label_for(score, self.positive_at, self.negative_at)
@@ -326,11 +361,10 @@ class FeedbackSentiment:
         return doc
 
     @staticmethod
-    def _clauses(norms: list[str], starts: list[int]) -> list[tuple[int, int, bool]]:
+    def _clauses(norms: list[str], starts: list[int], ends: list[int]) -> list[tuple[int, int, bool]]:
         """Split sentences at contrast words: (start, end, opens with a contrast) per clause."""
         units = []
-        for n, start in enumerate(starts):
-            end = starts[n + 1] if n + 1 < len(starts) else len(norms)
+        for start, end in zip(starts, ends, strict=True):
             clause_start = start
             for i in range(start + 1, end - 1):
                 if norms[i] in CONTRAST and i > clause_start:
@@ -350,8 +384,6 @@ class FeedbackSentiment:
         lexicon = self.lexicon
         texts, norms, lemmas, punct = table.texts, table.norms, table.lemmas, table.punct
         inflected = self.inflected
-        if len(inflected) > 200_000:  # one entry per distinct norm: keep it bounded
-            inflected.clear()
         for i in range(start, end):
             if i in skip:
                 continue
@@ -373,11 +405,7 @@ class FeedbackSentiment:
             norm = norms[i]
             if norm == "no" and i + 1 < len(texts) and any(c.isdigit() for c in texts[i + 1]):
                 norm = "number"  # "flight no 123", "order no. 4567"
-            may_inflect = inflected.get(norm)
-            if may_inflect is None:
-                may_inflect = inflected[norm] = norm not in lexicon and norm.endswith(INFLECTED) and \
-                    norm not in NEUTRALISED
-            if may_inflect and lemmas[i] in lexicon:
+            if inflected[norm] and lemmas[i] in lexicon:
                 norm = lemmas[i]  # "troubles", "failed": VADER's lexicon lists one form only
             request = request or norm in REQUEST_WORDS
             words.append(norm.upper() if len(text) > 1 and text.isupper() else norm)
@@ -387,7 +415,7 @@ class FeedbackSentiment:
         valences = self.vader.valences(words, lw)
         if asking and not POLITE.isdisjoint(lw):  # "thanks" closing a question or a request is politeness, not praise
             valences = [0.0 if w in POLITE and v > 0 else v for w, v in zip(lw, valences, strict=True)]
-        if complaints or any(e < 0 for e in extra):  # praise next to a complaint is mostly sarcasm or politeness
+        if complaints or (extra and min(extra) < 0):  # praise next to a complaint is mostly sarcasm or politeness
             valences = [v * self.mixed_positive if v > 0 else v for v in valences]
         if questions and self._asks_for_information(words):
             # "can I change my booking?", "is it possible to cancel online?": a how-to question, not a complaint
@@ -396,10 +424,9 @@ class FeedbackSentiment:
             complaints = 0
         if questions:  # a question asks: its friendly words are not praise
             valences = [v * self.question_positive if v > 0 else v for v in valences]
-        else:  # nor are those of a wish, after its "would"/"if"/"wish" ("it would be great if ...")
-            wish = next((k for k, w in enumerate(lw) if w in IRREALIS), None) if not IRREALIS.isdisjoint(lw) else None
-            if wish is not None:
-                valences = [v * self.question_positive if v > 0 and k > wish else v for k, v in enumerate(valences)]
+        elif not IRREALIS.isdisjoint(lw):  # nor are those of a wish, after its "would"/"if"/"wish" ("it would be
+            wish = next(k for k, w in enumerate(lw) if w in IRREALIS)  # great if ...")
+            valences = [v * self.question_positive if v > 0 and k > wish else v for k, v in enumerate(valences)]
         valences += extra
         score = self.vader.compound(valences, exclaims, questions)
         if complaints and score <= POSITIVE_AT and not questions and not request:
@@ -412,13 +439,19 @@ class FeedbackSentiment:
         return bool(first) and (tuple(first) in INFO_FRAMES or (first[0] in INFO_OPENERS and len(first) > 1))
 
     @staticmethod
-    def _sentences(table, starts: list[int], units: list[tuple[int, int, bool]], scores: list[float | None],
-                   weights: list[float]) -> list[tuple[int, int, float]]:
+    def _sentences(table, starts: list[int], ends: list[int], units: list[tuple[int, int, bool]],
+                   scores: list[float | None], weights: list[float]) -> list[tuple[int, int, float]]:
         """Per-sentence scores: the weighted mean of the sentence's clauses."""
+        idx, texts = table.idx, table.texts
         out = []
+        if len(units) == len(starts):  # one clause per sentence
+            for start, end, score, weight in zip(starts, ends, scores, weights, strict=True):
+                if score is not None:  # the weighted mean of one clause, as sum() computes it below
+                    out.append((idx[start], idx[end - 1] + len(texts[end - 1]),
+                                round((0.0 + score * weight) / weight, 4)))
+            return out
         k, count = 0, len(units)
-        for n, start in enumerate(starts):
-            end = starts[n + 1] if n + 1 < len(starts) else len(table.norms)
+        for start, end in zip(starts, ends, strict=True):
             parts = []
             while k < count and units[k][0] < end:  # units are in order, each within one sentence
                 if start <= units[k][0] and scores[k] is not None:

@@ -25,13 +25,14 @@ class JourneyStage:
 
     def __call__(self, doc: Doc) -> Doc:
         data = doc.user_data  # doc._ values (see voc.nlp.docdata)
-        taxonomy = self.nlp.get_pipe("voc_topic_matcher").taxonomy
         staged = [hit for hit in data.get(TOPICS, ()) if hit.stage]
-        survey_id, channel = data.get(SURVEY_ID), data.get(CHANNEL)
         if staged:
             best = max(staged, key=lambda h: (h.priority, h.complaint, len(h.evidence), -h.evidence[0].start))
             data[JOURNEY_STAGE], data[STAGE_REASON] = best.stage, f"topic {best.topic}"
-        elif survey_id and survey_id in taxonomy.survey_stages:
+            return doc
+        taxonomy = self.nlp.get_pipe("voc_topic_matcher").taxonomy  # (a search of the pipeline: only when needed)
+        survey_id, channel = data.get(SURVEY_ID), data.get(CHANNEL)
+        if survey_id and survey_id in taxonomy.survey_stages:
             data[JOURNEY_STAGE] = taxonomy.survey_stages[survey_id]
             data[STAGE_REASON] = f"survey {survey_id}"
         elif channel and channel in taxonomy.channel_stages:

@@ -41,34 +41,54 @@ class Tagger:
 
     def docs(self, items: Iterable[Item]) -> Iterator[tuple[Item, Doc]]:
         """Yield each item with its processed doc, in input order."""
-        pending: deque[Item] = deque()
+        procs = self._direct_procs()
+        if procs is None:
+            pending: deque[Item] = deque()
 
-        def prepared() -> Iterator[Doc]:
-            for item in items:
-                text = redact(item.text) or ""
-                doc = self.nlp.make_doc(text)
-                doc.user_data["voc_text"] = text
-                if item.channel is not None or item.survey_id is not None:  # both default to None
-                    doc.user_data[docdata.CHANNEL], doc.user_data[docdata.SURVEY_ID] = item.channel, item.survey_id
-                pending.append(item)
-                yield doc
+            def prepared() -> Iterator[Doc]:
+                for item in items:
+                    pending.append(item)
+                    yield self._prepare(item)
 
-        procs = [proc for _, proc in self.nlp.pipeline]
-        if self.nlp.default_error_handler is not raise_error or any(
-                hasattr(proc, "pipe") or hasattr(proc, "get_error_handler") for proc in procs):
             for doc in self.nlp.pipe(prepared(), batch_size=self.batch_size):
                 yield pending.popleft(), doc
             return
-        # every component works doc by doc and errors propagate: what nlp.pipe would do, without its
-        # generator per component
-        for doc in prepared():
+        for item in items:
+            doc = self._prepare(item)
             for proc in procs:
                 doc = proc(doc)
-            yield pending.popleft(), doc
+            yield item, doc
+
+    def _prepare(self, item: Item) -> Doc:
+        """The redacted text of ``item`` as a tokenised doc, with the item's channel and survey id."""
+        text = redact(item.text) or ""
+        doc = self.nlp.make_doc(text)
+        doc.user_data["voc_text"] = text
+        if item.channel is not None or item.survey_id is not None:  # both default to None
+            doc.user_data[docdata.CHANNEL], doc.user_data[docdata.SURVEY_ID] = item.channel, item.survey_id
+        return doc
+
+    def _direct_procs(self) -> list | None:
+        """The pipeline's components when every one works doc by doc and errors propagate: calling them in turn
+        is what ``nlp.pipe`` would do, without its generator per component; None when ``nlp.pipe`` is needed."""
+        procs = [proc for _, proc in self.nlp.pipeline]
+        if self.nlp.default_error_handler is not raise_error or any(
+                hasattr(proc, "pipe") or hasattr(proc, "get_error_handler") for proc in procs):
+            return None
+        return procs
 
     def tag(self, items: Iterable[Item]) -> Iterator[dict]:
         """Yield one result per item (see ``result``)."""
-        for item, doc in self.docs(items):
+        procs = self._direct_procs()
+        if procs is None:
+            for item, doc in self.docs(items):
+                yield result(item, doc)
+            return
+        prepare = self._prepare
+        for item in items:  # what ``docs`` does, in one generator
+            doc = prepare(item)
+            for proc in procs:
+                doc = proc(doc)
             yield result(item, doc)
 
 

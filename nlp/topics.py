@@ -199,8 +199,10 @@ class TopicMatcher:
         # a match strictly inside a longer one belongs to that longer phrase ("late refund" is about the refund,
         # "#delayed" is one piece of evidence, not two)
         if len({f[2] - f[1] for f in found}) > 1:  # spans of one length cannot lie strictly inside each other
-            found = [f for f in found if not any(
-                g[1] <= f[1] and f[2] <= g[2] and (g[2] - g[1]) > (f[2] - f[1]) for g in found)]
+            extents = {(f[1], f[2]) for f in found}
+            inside = {(start, end) for start, end in extents for outer_start, outer_end in extents
+                      if outer_start <= start and end <= outer_end and outer_end - outer_start > end - start}
+            found = [f for f in found if (f[1], f[2]) not in inside]
         text = text_of(doc)
         hits: dict[str, TopicHit] = {}
         spans: set[tuple[str, int, int]] = set()  # (topic, token start, token end) of the evidence so far
