@@ -17,7 +17,6 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import load_language_data
 
-
 # Words the lookup table reduces to another word. It has no part of speech, so it picks one reading for
 # all: "crew" -> "crow", "feed" -> "fee", "ground" -> "grind", "better"/"best" -> "well", "worse"/"worst"
 # -> "wrong", "first" -> "1", "as" -> "a". In customer feedback the word itself is meant, and rules written
