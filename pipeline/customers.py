@@ -57,7 +57,8 @@ FROM identity_pending AS f, jsonb_each_text(f.customer_ids) AS x(k, v)
 """
 
 # The pending items take the customer of their smallest identifier. Joined through the temporary table: an
-# UPDATE joining core.feedback_item to itself to find the pending ones cost a fifth more at 200k items.
+# UPDATE joining core.feedback_item to itself to find the pending ones took about 12% more server CPU over the
+# whole resolution of 200k items (9.5-10.4 s against 8.8-9.0 s).
 REKEY_PENDING_SQL = """
 UPDATE core.feedback_item AS f
 SET customer_key = ci.customer_key
