@@ -79,16 +79,7 @@ class Tagger:
 
     def tag(self, items: Iterable[Item]) -> Iterator[dict]:
         """Yield one result per item (see ``result``)."""
-        procs = self._direct_procs()
-        if procs is None:
-            for item, doc in self.docs(items):
-                yield result(item, doc)
-            return
-        prepare = self._prepare
-        for item in items:  # what ``docs`` does, in one generator
-            doc = prepare(item)
-            for proc in procs:
-                doc = proc(doc)
+        for item, doc in self.docs(items):
             yield result(item, doc)
 
 
