@@ -179,14 +179,19 @@ def read_json_list(path: Path, what: str, whole: Callable[[Path, str], Iterator[
         yield from (whole or _read_json_list_whole)(path, what)
         return
     with path.open("rb") as fh:
-        if fh.read(len(BOM)) != BOM:
-            fh.seek(0)
-        for index, payload in enumerate(ijson.items(fh, prefix, use_float=True)):
+        for index, payload in enumerate(ijson.items(_past_bom(fh), prefix, use_float=True)):
             location = f"{path.name}:[{index}]"
             if isinstance(payload, dict):
                 yield SourceRecord(location, payload)
             else:
                 yield SourceRecord(location, payload, error=f"a {what} must be a JSON object")
+
+
+def _past_bom(fh):
+    """``fh`` (a binary file at its start) positioned after a UTF-8 byte order mark, if it has one."""
+    if fh.read(len(BOM)) != BOM:
+        fh.seek(0)
+    return fh
 
 
 OPENING, CLOSING = frozenset({"start_map", "start_array"}), frozenset({"end_map", "end_array"})
@@ -200,9 +205,7 @@ def _list_prefix(path: Path) -> str | None:
     lists, top, key, depth = [], None, None, 0
     try:
         with path.open("rb") as fh:
-            if fh.read(len(BOM)) != BOM:
-                fh.seek(0)
-            reader = _SurrogateCounter(fh)
+            reader = _SurrogateCounter(_past_bom(fh))
             for prefix, event, value in ijson.parse(reader, use_float=True):  # numbers as the second pass reads them
                 if event in OPENING:
                     depth += 1
