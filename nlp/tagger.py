@@ -1,7 +1,7 @@
 """Run the pipeline over feedback items and return plain, JSON-ready results (the ``voc tag`` row shape).
 
-Streams: items go through ``nlp.pipe`` in batches and results come out one by one, so a million
-rows never sit in memory. Text is redacted first; evidence offsets point into ``redacted_text``.
+Streams: items go through the pipeline in batches (``batch_size``, 256 by default) and results come out one
+by one, so a million rows never sit in memory. Text is redacted first; evidence offsets point into ``redacted_text``.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from spacy.tokens import Doc
@@ -53,11 +54,14 @@ class Tagger:
             for doc in self.nlp.pipe(prepared(), batch_size=self.batch_size):
                 yield pending.popleft(), doc
             return
-        for item in items:
-            doc = self._prepare(item)
+        # component by component over a batch rather than doc by doc: each component's code and caches stay warm
+        # for the whole batch, measured 1.05-1.14x faster (docs/nlp.md, "Fifth speed round")
+        items = iter(items)
+        while chunk := list(islice(items, self.batch_size)):
+            docs = [self._prepare(item) for item in chunk]
             for proc in procs:
-                doc = proc(doc)
-            yield item, doc
+                docs = list(map(proc, docs))
+            yield from zip(chunk, docs)
 
     def _prepare(self, item: Item) -> Doc:
         """The redacted text of ``item`` as a tokenised doc, with the item's channel and survey id."""
