@@ -115,7 +115,8 @@ def test_two_concurrent_workers_never_tag_the_same_item(engine, db_env, tmp_path
         with engine.connect() as conn:
             while conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                                        " AND wait_event_type = 'Lock'"
-                                       " AND query ILIKE '%%INSERT INTO%%enrichment%%'").scalar_one() < 2:
+                                       " AND (query ILIKE 'COPY%%enrichment%%'"
+                                       "      OR query ILIKE '%%INSERT INTO%%enrichment%%')").scalar_one() < 2:
                 assert time.monotonic() < deadline, "the two workers never both reached their first write"
                 assert all(w.poll() is None for w in workers), "a worker ended before writing"
                 conn.rollback()
