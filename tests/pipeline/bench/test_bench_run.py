@@ -22,6 +22,8 @@ def test_a_small_run_reports_every_stage_reference_ratio_and_target(server_url, 
     assert enrich["items"] == result["end_to_end"]["items"] == mart["layer_counts"]["core.enrichment"]
     assert sum(w["enriched"] for w in enrich["per_worker"]) == enrich["items"]
     assert mart["days"] > 200 and mart["trend_rows"] > 0
+    assert mart["layer_counts"]["mart.complaint_trend_daily"] == mart["trend_rows"], "counted after the trends"
+    assert mart["layer_counts"]["mart.customer_story"] == enrich["items"]
     assert result["database"]["size_bytes"] > 0 and result["database"]["dropped"]
     assert result["memory"]["product_peak_rss_bytes"] > 0
 
