@@ -64,7 +64,7 @@ class Tagger:
     def docs(self, items: Iterable[Item]) -> Iterator[tuple[Item, Doc]]:
         """Yield each item with its processed doc, in input order."""
         for chunk, docs in self._batches(items):
-            yield from zip(chunk, docs)
+            yield from zip(chunk, docs, strict=True)
 
     def _batches(self, items: Iterable[Item]) -> Iterator[tuple[list[Item], list[Doc]]]:
         """Yield the items ``batch_size`` at a time with their processed docs, the collector paused while they run.
