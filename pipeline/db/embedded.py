@@ -10,6 +10,7 @@ import os
 import warnings
 from pathlib import Path
 
+from psycopg2 import sql
 from sqlalchemy.engine import URL
 
 from voc.pipeline.config import voc_home
@@ -40,8 +41,16 @@ def start(home: Path | None = None) -> str:
     return uri.split("host=", 1)[1]
 
 
+# Server settings the embedded server gets (ALTER SYSTEM, applied by a reload). PostgreSQL's default of 1GB makes a
+# bulk load of a million items checkpoint every 1-5 s (72 "checkpoints are occurring too frequently" warnings in one
+# `make bench` run), and each checkpoint makes the next write of every page a full-page image in the WAL;
+# PostgreSQL's "Populating a Database" advice is to raise it. The WAL may grow to about this size during a load and
+# shrinks back afterwards. A server of your own keeps its own configuration (README, "Use an existing PostgreSQL").
+SETTINGS = {"max_wal_size": "4GB"}
+
+
 def server_url(database: str = DATABASE, home: Path | None = None) -> URL:
-    """Start the embedded server if needed, make sure ``database`` exists and return its URL."""
+    """Start the embedded server if needed, apply ``SETTINGS``, make sure ``database`` exists and return its URL."""
     socket_dir = start(home)
     url = URL.create("postgresql+psycopg2", username="postgres", database=database, query={"host": socket_dir})
     _ensure_database(url)
@@ -49,6 +58,7 @@ def server_url(database: str = DATABASE, home: Path | None = None) -> URL:
 
 
 def _ensure_database(url: URL) -> None:
+    """Create ``url.database`` if it is missing, and apply ``SETTINGS`` where the server's differ (then reload)."""
     import psycopg2
 
     conn = psycopg2.connect(dbname="postgres", user=url.username, host=url.query["host"])
@@ -58,6 +68,14 @@ def _ensure_database(url: URL) -> None:
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,))
             if cur.fetchone() is None:
                 cur.execute(f'CREATE DATABASE "{url.database}"')
+            changed = False
+            for name, value in SETTINGS.items():
+                cur.execute("SELECT current_setting(%s) = %s", (name, value))
+                if not cur.fetchone()[0]:
+                    cur.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
+                    changed = True
+            if changed:
+                cur.execute("SELECT pg_reload_conf()")
     finally:
         conn.close()
 

@@ -6,6 +6,7 @@ import sys
 
 import psycopg2
 
+from voc.pipeline.db.embedded import SETTINGS
 from voc.pipeline.db.migrate import head_revision
 
 VOC = [sys.executable, "-m", "voc.pipeline.cli"]
@@ -22,6 +23,8 @@ def test_embedded_server_lifecycle(tmp_path):
         with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
             cur.execute("SELECT count(*) FROM core.feedback_item")
             assert cur.fetchone() == (0,)
+            cur.execute("SHOW max_wal_size")  # embedded.SETTINGS, applied without a restart
+            assert cur.fetchone() == (SETTINGS["max_wal_size"],)
         conn.close()
         assert run("db", "url").stdout.strip() == dsn  # reused, same server
     finally:
