@@ -89,8 +89,9 @@ def _run(engine: Engine, tagger, claim_sql: str, recheck_sql: str, size: int,
          after: str | None = None) -> tuple[int, int, str | None]:
     """Claim (item ids above ``after``), tag and store one batch in one transaction.
 
-    Reads and row-locks ``core.feedback_item``; writes ``core.enrichment`` (one row per item) by COPY into a
-    temporary table and one ``INSERT ... ON CONFLICT (item_id) DO UPDATE`` (``copy_merge``).
+    Reads and row-locks ``core.feedback_item``; writes ``core.enrichment`` (one row per item): new items by COPY
+    straight into it, re-tagged ones by COPY into a temporary table and one ``INSERT ... ON CONFLICT (item_id) DO
+    UPDATE`` (``copy_merge``).
     Return (items claimed, items tagged, the highest id claimed).
     """
     from voc.nlp import Item
