@@ -37,9 +37,9 @@ def gc_paused() -> Iterator[None]:
 
     A batch allocates hundreds of thousands of short-lived objects; every 700 of them start a collection of the
     young ones, and every so often a full one walks the ~100,000 objects of the pipeline (lexicons, matchers,
-    caches): three full collections per 5,000 texts, a sixth of the time. The docs hold no reference cycles, so reference counting frees them, and
-    whatever cycle a batch made is collected when the collector resumes after it: memory stays bounded by
-    one batch. Measured 1.09-1.16x on the whole pipeline (docs/nlp.md, "Fifth speed round").
+    caches): three full collections per 5,000 texts, a sixth of the time. The docs hold no reference cycles, so
+    reference counting frees them, and whatever cycle a batch made is collected when the collector resumes after
+    it: memory stays bounded by one batch. Measured 1.09-1.16x on the whole pipeline (docs/nlp.md, "Fifth speed round").
     """
     if not gc.isenabled():
         yield
