@@ -9,7 +9,9 @@ benchmark texts must be identical. Pinned to one core, CPU time, like ``nlp_thro
 With ``--chunk N`` the two taggers alternate every N texts instead (their order swapped from chunk to chunk), and
 each tagger's time is the sum over chunks of that chunk's best round: a burst of load from other work then spoils
 one chunk's round, not a whole round. Comparing a revision with itself gave 1.001-1.002 this way (100-text
-chunks, 10 rounds) where whole rounds gave 0.98-1.01; the tokenizer + VADER reference is not timed then.
+chunks, 10 rounds) where whole rounds gave 0.98-1.01; the tokenizer + VADER reference is not timed then. A chunk's
+best round is one without a full garbage collection, so a change in what collections cost (docs/nlp.md, fifth
+speed round) shows only in whole rounds.
 
     .venv/bin/python benchmarks/nlp_ab.py --base bda9305 [--taxonomy airline] [--rounds 8] [--chunk 100]
 """
