@@ -105,7 +105,7 @@ class Tagger:
         """Yield one result per item (see ``result``)."""
         for chunk, docs in self._batches(items):
             with gc_paused():
-                results = list(map(result, chunk, docs))
+                results = [result(item, doc) for item, doc in zip(chunk, docs, strict=True)]
             yield from results
 
 
